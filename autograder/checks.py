@@ -1,0 +1,186 @@
+"""Assertions the test cells make about a student's function.
+
+Every check raises ``GradingFailure`` (an ``AssertionError``) with a message
+that says what is wrong, and writes nothing to stderr: warnings raised by
+student code are recorded, not printed, so that a correct submission never
+loses points for output (nbgrader scores a test cell that writes to stderr as
+zero).  Student code is always called on copies of the inputs unless the
+check is about in-place modification itself.
+"""
+
+import copy
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from autograder.diagnostics import DEFAULT_RTOL, diagnose
+from autograder.finite_differences import (
+    central_gradient,
+    convergence_order,
+    directional_derivative,
+    taylor_remainders,
+)
+
+MIN_TAYLOR_ORDER = 1.8
+
+
+class GradingFailure(AssertionError):
+    """A check failed; the message is written for the student."""
+
+
+@dataclass
+class Outcome:
+    value: object
+    warnings: list = field(default_factory=list)
+
+
+def call(func, *args, name=None, copy_args=True):
+    """Call student code and turn its exceptions into ``GradingFailure``.
+
+    Warnings are recorded in the returned ``Outcome`` instead of printed.
+    """
+    name = name or getattr(func, "__name__", "your function")
+    if not callable(func):
+        raise GradingFailure(f"{name} should be a function, but it is a {type(func).__name__}.")
+    if copy_args:
+        args = tuple(copy.deepcopy(a) if isinstance(a, np.ndarray) else a for a in args)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            value = func(*args)
+        except NotImplementedError:
+            raise GradingFailure(
+                f"{name} is not implemented yet: its cell still raises NotImplementedError."
+            ) from None
+        except GradingFailure:
+            raise
+        except Exception as error:  # any bug in student code costs this check only
+            raise GradingFailure(f"{name} raised {type(error).__name__}: {error}") from None
+    return Outcome(value, list(caught))
+
+
+def unpack(value, names, *, func_name):
+    """Check that a function returned a tuple with one entry per name."""
+    if not isinstance(value, (tuple, list)) or len(value) != len(names):
+        got = f"a {type(value).__name__}"
+        if isinstance(value, (tuple, list)):
+            got += f" of length {len(value)}"
+        raise GradingFailure(
+            f"{func_name} should return a tuple ({', '.join(names)}), but it returned {got}."
+        )
+    return tuple(value)
+
+
+def check_close(got, expected, *, name, rtol=DEFAULT_RTOL, known_mistakes=None, factor_names=None):
+    """Fail with a diagnosis unless ``got`` matches ``expected``."""
+    diagnosis = diagnose(
+        got, expected, name=name, rtol=rtol,
+        known_mistakes=known_mistakes, factor_names=factor_names,
+    )
+    if diagnosis is not None:
+        raise GradingFailure(diagnosis.message)
+
+
+def check_scalar(got, expected, *, name, rtol=DEFAULT_RTOL, known_mistakes=None):
+    """Fail unless ``got`` is a real number close to ``expected``."""
+    if isinstance(got, np.ndarray) and got.shape == ():
+        got = got[()]
+    if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
+        raise GradingFailure(f"{name} should be a number (a float), but it is a {type(got).__name__}.")
+    check_close(np.float64(got), expected, name=name, rtol=rtol, known_mistakes=known_mistakes)
+
+
+def check_no_warnings(outcome, *, name):
+    """Fail if the call that produced ``outcome`` raised any warning."""
+    if outcome.warnings:
+        first = outcome.warnings[0]
+        raise GradingFailure(
+            f"{name} raised {len(outcome.warnings)} warning(s), for example "
+            f"{first.category.__name__}: {first.message}. A correct answer raises none."
+        )
+
+
+def check_inputs_unchanged(func, args, arg_names, *, name=None):
+    """Call ``func(*args)`` on the originals and fail if any array changed."""
+    saved = [a.copy() if isinstance(a, np.ndarray) else None for a in args]
+    call(func, *args, name=name, copy_args=False)
+    for arg, before, arg_name in zip(args, saved, arg_names):
+        if before is not None and not np.array_equal(arg, before, equal_nan=True):
+            raise GradingFailure(
+                f"{name or func.__name__} modified its input {arg_name} in place; graded "
+                "functions must leave their inputs unchanged (write results to new arrays)."
+            )
+
+
+def check_gradient_entrywise(loss, X, grad, *, name, rtol=DEFAULT_RTOL,
+                             known_mistakes=None, factor_names=None):
+    """Compare ``grad`` with central differences of ``loss`` at every entry of ``X``.
+
+    loss: scalar function of an array shaped like X (trusted grader code).
+    """
+    expected = central_gradient(loss, X)
+    check_close(grad, expected, name=name, rtol=rtol,
+                known_mistakes=known_mistakes, factor_names=factor_names)
+
+
+def _check_shape(grad, X, name):
+    if not isinstance(grad, np.ndarray):
+        raise GradingFailure(
+            f"{name} should be a NumPy array of shape {np.shape(X)}, but it is a {type(grad).__name__}."
+        )
+    if grad.shape != np.shape(X):
+        transposed = " (transposed?)" if grad.shape == np.shape(X)[::-1] else ""
+        raise GradingFailure(
+            f"{name} has the wrong shape: got {grad.shape}, expected {np.shape(X)}{transposed}."
+        )
+    if not np.all(np.isfinite(grad)):
+        raise GradingFailure(f"{name} contains NaN or inf.")
+
+
+def check_gradient_directional(loss, X, grad, *, name, rng, n_directions=3, rtol=DEFAULT_RTOL):
+    """Compare ``grad . V`` with central differences along random directions V.
+
+    Used on inputs too large for an entry-by-entry check; recognises a flipped
+    sign or a constant factor from the ratios along the directions.
+    """
+    _check_shape(grad, X, name)
+    grad = grad.astype(np.float64)
+    ratios = []
+    for _ in range(n_directions):
+        V = rng.standard_normal(np.shape(X))
+        numeric = directional_derivative(loss, X, V)
+        analytic = float(np.sum(grad * V))
+        if abs(analytic - numeric) <= rtol * max(abs(numeric), abs(analytic), 1e-12) * 10:
+            continue
+        ratios.append(analytic / numeric if numeric != 0 else math.inf)
+    if not ratios:
+        return
+    if len(ratios) == n_directions and np.allclose(ratios, ratios[0], rtol=1e-4):
+        c = ratios[0]
+        if np.isclose(c, -1.0):
+            raise GradingFailure(f"{name} has the wrong sign: it is minus the gradient.")
+        if np.isfinite(c):
+            raise GradingFailure(
+                f"{name} is off by a constant factor: along random directions it gives {c:.6g} "
+                "times the finite-difference slope."
+            )
+    raise GradingFailure(
+        f"{name} does not match the directional derivatives of the loss along random "
+        f"directions (on inputs of shape {np.shape(X)})."
+    )
+
+
+def check_taylor(loss, X, grad, *, name, rng):
+    """Taylor remainder test: |f(X+hV) - f(X) - h grad.V| must fall like h^2."""
+    _check_shape(grad, X, name)
+    V = rng.standard_normal(np.shape(X))
+    V *= 0.1 * max(np.linalg.norm(X), 1.0) / np.linalg.norm(V)
+    steps = 2.0 ** -np.arange(1, 8)
+    order = convergence_order(steps, taylor_remainders(loss, X, grad, V, steps))
+    if order < MIN_TAYLOR_ORDER:
+        raise GradingFailure(
+            f"{name} fails the Taylor remainder test: |f(X+hV) - f(X) - h {name}.V| "
+            f"falls like h^{order:.2f}, but like h^2 for the true gradient."
+        )

@@ -1,0 +1,25 @@
+"""The course's nbgrader settings, applied by the top-level ``nbgrader_config.py``.
+
+solutions/<id>/<id>.ipynb are nbgrader's source notebooks and
+exercises/<id>/<id>.ipynb its release notebooks.
+"""
+
+SOURCE_DIRECTORY = "solutions"
+RELEASE_DIRECTORY = "exercises"
+CELL_TIMEOUT_SECONDS = 120
+
+CODE_STUB = (
+    "# YOUR CODE HERE\n"
+    'raise NotImplementedError("Replace this line with your implementation.")'
+)
+
+
+def configure(c):
+    """Fill the traitlets config object ``c`` that nbgrader reads."""
+    c.CourseDirectory.source_directory = SOURCE_DIRECTORY
+    c.CourseDirectory.release_directory = RELEASE_DIRECTORY
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".DS_Store"]
+    c.ClearSolutions.code_stub = {"python": CODE_STUB}
+    # A test cell that runs longer than this is stopped and scores zero.
+    c.Execute.timeout = CELL_TIMEOUT_SECONDS
+    c.Execute.interrupt_on_timeout = True
