@@ -2,7 +2,7 @@
 
 ``diagnose(got, expected)`` returns ``None`` when the two agree and otherwise a
 ``Diagnosis``: a short ``kind`` (``"shape"``, ``"transposed"``, ``"sign"``,
-``"factor"``, ``"nonfinite"``, ``"known_mistake"``, ``"some_entries"``,
+``"factor"``, ``"nonfinite"``, ``"zero"``, ``"known_mistake"``, ``"some_entries"``,
 ``"mismatch"``, ``"type"``) and a message a student can act on.  Only one
 diagnosis is given, the most specific that fits, in the order of the checks
 below.
@@ -72,10 +72,10 @@ def diagnose(got, expected, *, name="the result", rtol=DEFAULT_RTOL,
                 f"shape {expected.shape}, and its transpose is right.",
             )
         hint = ""
-        if got.size == expected.size:
-            hint = " (it has the right number of entries: check the order of the factors or the axis you sum over)"
-        elif expected.ndim == 1 and got.ndim == 2 and 1 in got.shape:
+        if expected.ndim == 1 and got.ndim == 2 and 1 in got.shape:
             hint = " (it should be a 1-D array: sum over the batch axis without keepdims)"
+        elif got.size == expected.size:
+            hint = " (it has the right number of entries: check the order of the factors or the axis you sum over)"
         return Diagnosis(
             "shape",
             f"{name} has the wrong shape: got {got.shape}, expected {expected.shape}{hint}.",
@@ -92,6 +92,9 @@ def diagnose(got, expected, *, name="the result", rtol=DEFAULT_RTOL,
     if _close(got, expected, rtol):
         return None
 
+    if not got.any():
+        return Diagnosis("zero", f"{name} is all zeros, but the right answer is not.")
+
     for description, wrong in (known_mistakes or {}).items():
         wrong = np.asarray(wrong, dtype=np.float64)
         if wrong.shape == got.shape and _close(got, wrong, rtol):
@@ -103,7 +106,8 @@ def diagnose(got, expected, *, name="the result", rtol=DEFAULT_RTOL,
     norm2 = float(np.sum(expected * expected))
     if norm2 > 0:
         c = float(np.sum(got * expected)) / norm2
-        if c != 0 and _close(got, c * expected, rtol):
+        # A factor within 0.1% of 1 is an inaccuracy, not a missing constant.
+        if abs(c - 1.0) > 1e-3 and _close(got, c * expected, rtol):
             described = _describe_factor(c, factor_names or {})
             return Diagnosis(
                 "factor",

@@ -50,3 +50,27 @@ def differing_notebooks(folder_a, folder_b):
         if not (a.is_file() and b.is_file()) or load(a) != load(b):
             differing.append(str(name))
     return differing
+
+
+def answer_cells(notebook):
+    """{grade_id: source} of the autograded-answer cells, in notebook order."""
+    return {
+        nbgrader_meta(cell)["grade_id"]: source(cell)
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "code" and nbgrader_meta(cell).get("solution")
+    }
+
+
+def answer_namespace(path):
+    """Run a notebook's imports cell and answer cells; return the namespace.
+
+    This is how the source notebooks' reference implementations are used
+    outside the notebook (they exist only there).
+    """
+    notebook = load(path)
+    namespace = {"__name__": f"answers_of_{Path(path).stem}"}
+    for cell in notebook["cells"]:
+        meta = nbgrader_meta(cell)
+        if cell["cell_type"] == "code" and (meta.get("grade_id") == "imports" or meta.get("solution")):
+            exec(compile(source(cell), f"{path}:{meta['grade_id']}", "exec"), namespace)
+    return namespace

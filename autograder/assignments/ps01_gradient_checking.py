@@ -7,6 +7,11 @@ from autograder.assignments import rngs
 from autograder.finite_differences import central_gradient
 from autograder.finite_differences import relative_error as trusted_relative_error
 
+# Finite differences are compared with exact gradients only up to their own
+# accuracy (a forward difference is that close too); the ``*_central`` checks
+# tell central from forward differences with a large step instead.
+LOOSE = 1e-5
+
 # Scalar test functions with their gradients, derived by hand.
 TEST_FUNCTIONS = {
     "sum(X * sin(X))": (
@@ -40,7 +45,7 @@ def numerical_gradient_values(numerical_gradient, case="hidden"):
         X = rng.standard_normal((3, 4))
         for label, (f, grad) in TEST_FUNCTIONS.items():
             got = checks.call(numerical_gradient, f, X).value
-            checks.check_close(got, grad(X), name=f"numerical_gradient for f(X) = {label}")
+            checks.check_close(got, grad(X), name=f"numerical_gradient for f(X) = {label}", rtol=LOOSE)
 
 
 def numerical_gradient_central(numerical_gradient, case="hidden"):
@@ -62,12 +67,14 @@ def numerical_gradient_central(numerical_gradient, case="hidden"):
 
 def numerical_gradient_shapes(numerical_gradient, case="hidden"):
     """Works for arrays of any shape and returns the shape of X."""
-    f, grad = TEST_FUNCTIONS["sum(X * sin(X))"]
+    def f(X):
+        return float(np.sum(np.exp(X)))
+
     for rng in rngs(case):
         for shape in [(5,), (3, 2), (2, 3, 2), (1, 1)]:
             X = rng.standard_normal(shape)
             got = checks.call(numerical_gradient, f, X).value
-            checks.check_close(got, grad(X), name=f"numerical_gradient for X of shape {shape}")
+            checks.check_close(got, np.exp(X), name=f"numerical_gradient for X of shape {shape}", rtol=LOOSE)
 
 
 def numerical_gradient_inputs_unchanged(numerical_gradient, case="hidden"):
@@ -86,7 +93,7 @@ def directional_derivative_values(directional_derivative, case="hidden"):
             got = checks.call(directional_derivative, f, X, V).value
             checks.check_scalar(
                 got, np.sum(grad(X) * V),
-                name=f"directional_derivative for f(X) = {label}",
+                name=f"directional_derivative for f(X) = {label}", rtol=LOOSE,
             )
 
 

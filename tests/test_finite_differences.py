@@ -1,0 +1,71 @@
+"""The trusted finite-difference tools, against gradients derived by hand."""
+
+import numpy as np
+import pytest
+
+from autograder.finite_differences import (
+    central_gradient,
+    convergence_order,
+    directional_derivative,
+    relative_error,
+    taylor_remainders,
+)
+
+rng = np.random.default_rng(7)
+A = rng.standard_normal((4, 4))
+CASES = {
+    "quadratic form": (lambda X: float(np.sum(X * (A @ X))), lambda X: (A + A.T) @ X, (4, 3)),
+    "sum of cubes": (lambda X: float(np.sum(X**3)), lambda X: 3 * X**2, (5,)),
+    "log-sum-exp": (lambda X: float(np.log(np.exp(X).sum())), lambda X: np.exp(X) / np.exp(X).sum(), (2, 3, 2)),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_central_gradient_matches_hand_derived_gradients(name):
+    f, grad, shape = CASES[name]
+    X = rng.standard_normal(shape)
+    assert relative_error(central_gradient(f, X), grad(X)) < 1e-8
+
+
+def test_central_gradient_leaves_x_unchanged_and_keeps_its_shape():
+    f, _, shape = CASES["quadratic form"]
+    X = rng.standard_normal(shape)
+    before = X.copy()
+    assert central_gradient(f, X).shape == shape
+    assert np.array_equal(X, before)
+
+
+def test_central_gradient_error_falls_like_h_squared():
+    f = lambda x: float(np.sum(np.exp(x)))  # noqa: E731
+    x = np.array([0.3])
+    errors = [abs(central_gradient(f, x, h)[0] - np.exp(0.3)) for h in (1e-1, 1e-2)]
+    assert 80 < errors[0] / errors[1] < 120  # 100 = (1e-1 / 1e-2)^2
+
+
+def test_directional_derivative_is_gradient_dot_direction():
+    f, grad, shape = CASES["quadratic form"]
+    X, V = rng.standard_normal((2, *shape))
+    assert abs(directional_derivative(f, X, V) - np.sum(grad(X) * V)) < 1e-7
+
+
+def test_relative_error_cases():
+    B = np.array([3.0, 4.0])
+    assert relative_error(B, B) == 0.0
+    assert relative_error(np.zeros(2), np.zeros(2)) == 0.0
+    assert relative_error(np.zeros(2), B) == 1.0
+    assert relative_error(B, 2 * B) == pytest.approx(0.5)
+    assert relative_error(2 * B, B) == pytest.approx(0.5)
+
+
+def test_taylor_order_two_for_right_gradient_and_one_for_wrong():
+    f, grad, shape = CASES["quadratic form"]
+    X, V = rng.standard_normal((2, *shape))
+    steps = 2.0 ** -np.arange(1, 8)
+    right = convergence_order(steps, taylor_remainders(f, X, grad(X), V, steps))
+    wrong = convergence_order(steps, taylor_remainders(f, X, 2 * A @ X, V, steps))
+    assert right == pytest.approx(2.0, abs=0.05)
+    assert wrong == pytest.approx(1.0, abs=0.2)
+
+
+def test_convergence_order_of_vanishing_remainders_is_infinite():
+    assert convergence_order([0.1, 0.01], [0.0, 0.0]) == float("inf")

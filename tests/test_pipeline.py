@@ -1,0 +1,107 @@
+"""The real pipeline, through nbgrader's own commands, in a scratch course.
+
+Submissions: the release notebook filled with the reference answers (must
+score full marks with no stderr in any test cell), the untouched release
+notebook (must score zero without breaking the batch), and the wrong
+submissions of submissions.py (each loses exactly its cells, and the feedback
+names the mistake).
+"""
+
+import html
+import json
+import re
+import shutil
+
+import pytest
+from conftest import ASSIGNMENTS, ROOT, source_path
+from submissions import by_assignment
+
+from autograder import course, notebooks
+
+
+def filled(release, answers):
+    """The release notebook with some answer cells' code replaced."""
+    notebook = json.loads(json.dumps(release))
+    for cell in notebook["cells"]:
+        grade_id = notebooks.nbgrader_meta(cell).get("grade_id")
+        if notebooks.nbgrader_meta(cell).get("solution") and grade_id in answers:
+            cell["source"] = answers[grade_id]
+    return notebook
+
+
+def reference_answers(assignment):
+    answers = notebooks.answer_cells(notebooks.load(source_path(assignment)))
+    marker = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
+    return {grade_id: marker.sub("", code) for grade_id, code in answers.items()}
+
+
+def submit(course_dir, student, assignment, notebook):
+    folder = course_dir / "submitted" / student / assignment
+    folder.mkdir(parents=True)
+    (folder / f"{assignment}.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def graded_course(tmp_path_factory):
+    """Grade every submission of every assignment; return the course folder."""
+    course_dir = tmp_path_factory.mktemp("course")
+    shutil.copytree(ROOT / "solutions", course_dir / "solutions")
+    shutil.copy(ROOT / "nbgrader_config.py", course_dir)
+    for assignment in ASSIGNMENTS:
+        course.run_nbgrader(course_dir, "generate_assignment", assignment, "--force")
+        release = notebooks.load(course_dir / "exercises" / assignment / f"{assignment}.ipynb")
+        reference = reference_answers(assignment)
+        submit(course_dir, "solution", assignment, filled(release, reference))
+        submit(course_dir, "release", assignment, release)
+        for wrong in by_assignment(assignment):
+            submit(course_dir, wrong.name, assignment, filled(release, {**reference, **wrong.answers}))
+        course.run_nbgrader(course_dir, "autograde", assignment, "--force")
+        course.run_nbgrader(course_dir, "generate_feedback", assignment, "--force")
+    return course_dir
+
+
+def cell_scores(course_dir, assignment, student):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission_notebook(assignment, assignment, student)
+        return {grade.name: (grade.score, grade.max_score) for grade in submission.grades}
+
+
+def autograded(course_dir, assignment, student):
+    return notebooks.load(course_dir / "autograded" / student / assignment / f"{assignment}.ipynb")
+
+
+def feedback_text(course_dir, assignment, student):
+    page = course_dir / "feedback" / student / assignment / f"{assignment}.html"
+    return html.unescape(page.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_scores_full_marks_without_stderr(graded_course, assignment):
+    scores = cell_scores(graded_course, assignment, "solution")
+    assert scores and all(score == maximum for score, maximum in scores.values()), scores
+    for cell in autograded(graded_course, assignment, "solution")["cells"]:
+        for output in cell.get("outputs", []):
+            assert output["output_type"] != "error"
+            assert output.get("name") != "stderr", notebooks.source(cell)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_untouched_release_scores_zero(graded_course, assignment):
+    scores = cell_scores(graded_course, assignment, "release")
+    assert scores and sum(score for score, _ in scores.values()) == 0
+    assert "not implemented yet" in feedback_text(graded_course, assignment, "release")
+
+
+@pytest.mark.parametrize(
+    "assignment, wrong",
+    [(a, w) for a in ASSIGNMENTS for w in by_assignment(a)],
+    ids=lambda value: getattr(value, "name", value),
+)
+def test_wrong_submission_loses_exactly_its_points(graded_course, assignment, wrong):
+    scores = cell_scores(graded_course, assignment, wrong.name)
+    lost = {name for name, (score, maximum) in scores.items() if score < maximum}
+    assert lost == wrong.fails
+    assert all(scores[name][0] == 0 for name in lost)
+    assert wrong.says in feedback_text(graded_course, assignment, wrong.name)
