@@ -106,7 +106,7 @@ def check_inputs_unchanged(func, args, arg_names, *, name=None):
     """Call ``func(*args)`` on the originals and fail if any array changed."""
     saved = [a.copy() if isinstance(a, np.ndarray) else None for a in args]
     call(func, *args, name=name, copy_args=False)
-    for arg, before, arg_name in zip(args, saved, arg_names):
+    for arg, before, arg_name in zip(args, saved, arg_names, strict=True):
         if before is not None and not np.array_equal(arg, before, equal_nan=True):
             raise GradingFailure(
                 f"{name or func.__name__} modified its input {arg_name} in place; graded "

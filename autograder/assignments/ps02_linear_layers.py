@@ -196,7 +196,7 @@ def _elementwise_backward_check(student, case, *, forward, second_argument, name
         G = rng.standard_normal(A.shape)
         got = checks.call(student, G, second_argument(A)).value
         checks.check_gradient_entrywise(
-            lambda A_: float(np.sum(G * forward(A_))), A, got, name=name,
+            lambda A_, G=G: float(np.sum(G * forward(A_))), A, got, name=name,
             known_mistakes=known(G, A),
         )
 
@@ -290,5 +290,5 @@ def dense_softplus_backward_stable(dense_softplus_backward, case="hidden"):
         grads = checks.unpack(outcome.value, GRADIENT_NAMES, func_name="dense_softplus_backward")
         dA = layer.G * _stable_sigmoid(layer.pre_activation(layer.X, layer.W, layer.b))
         expected = (dA @ layer.W.T, layer.X.T @ dA, dA.sum(axis=0))
-        for wrt, got, want in zip(GRADIENT_NAMES, grads, expected):
+        for wrt, got, want in zip(GRADIENT_NAMES, grads, expected, strict=True):
             checks.check_close(got, want, name=f"{wrt} with |XW + b| near 1000", rtol=1e-9)
