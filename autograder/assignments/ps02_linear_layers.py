@@ -16,8 +16,8 @@ SMALL, LARGE = (4, 3, 5), (60, 30, 20)
 
 
 def _stable_sigmoid(A):
-    """Trusted sigmoid without overflow, through sigma(a) = (1 + tanh(a/2)) / 2."""
-    return 0.5 * (1.0 + np.tanh(0.5 * A))
+    """Trusted sigmoid, accurate and free of overflow: exp(-log(1 + exp(-a)))."""
+    return np.exp(-np.logaddexp(0.0, -A))
 
 
 ACTIVATIONS = {
