@@ -10,6 +10,7 @@ check is about in-place modification itself.
 
 import copy
 import math
+import textwrap
 import warnings
 from dataclasses import dataclass, field
 
@@ -27,7 +28,15 @@ MIN_TAYLOR_ORDER = 1.8
 
 
 class GradingFailure(AssertionError):
-    """A check failed; the message is written for the student."""
+    """A check failed; the message is written for the student.
+
+    In a notebook, IPython shows only the message (through
+    ``_render_traceback_``), not the grader's internal frames.
+    """
+
+    def _render_traceback_(self):
+        wrapped = textwrap.wrap(str(self), width=88, subsequent_indent="    ")
+        return ["\x1b[0;31mGradingFailure\x1b[0m: " + wrapped[0], *wrapped[1:]]
 
 
 @dataclass

@@ -67,3 +67,10 @@ def test_no_solution_or_hidden_test_reaches_the_site(site):
                 leaks[str(path.relative_to(site))] = found
     assert leaks == {}
     assert not any(part in {"solutions", "autograder", "tests"} for p in site.rglob("*") for part in p.parts)
+
+
+def test_equations_render_from_a_local_mathjax(site):
+    page = (site / "book" / "notation_and_differentials.html").read_text(encoding="utf-8")
+    assert 'src="../_static/mathjax/tex-svg.js"' in page
+    assert (site / "_static" / "mathjax" / "tex-svg.js").stat().st_size > 1_000_000
+    assert r"\tr(A^\top B)" in page or "tr(A^" in page  # the TeX is in the page for MathJax

@@ -121,3 +121,10 @@ def test_unpack_and_check_scalar_explain_wrong_return_values():
         checks.check_scalar("0.5", 0.5, name="r")
     checks.check_scalar(np.float64(0.5), 0.5, name="r")
     checks.check_scalar(np.array(0.5), 0.5, name="r")
+
+
+def test_failure_renders_as_a_short_wrapped_message_in_notebooks():
+    failure = checks.GradingFailure("dW is transposed: " + "it has the wrong layout " * 8)
+    lines = failure._render_traceback_()
+    assert "GradingFailure" in lines[0] and "dW is transposed" in lines[0]
+    assert len(lines) > 1 and all(len(line) < 110 for line in lines)

@@ -74,7 +74,7 @@ def autograded(course_dir, assignment, student):
 
 def feedback_text(course_dir, assignment, student):
     page = course_dir / "feedback" / student / assignment / f"{assignment}.html"
-    return html.unescape(page.read_text(encoding="utf-8"))
+    return " ".join(html.unescape(page.read_text(encoding="utf-8")).split())
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
