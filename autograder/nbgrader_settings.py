@@ -20,6 +20,20 @@ def configure(c):
     c.CourseDirectory.release_directory = RELEASE_DIRECTORY
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".DS_Store"]
     c.ClearSolutions.code_stub = {"python": CODE_STUB}
-    # A test cell that runs longer than this is stopped and scores zero.
+    # A test cell that runs longer than this is stopped and scores zero
+    # (when students run notebooks through nbgrader's own Execute).
     c.Execute.timeout = CELL_TIMEOUT_SECONDS
     c.Execute.interrupt_on_timeout = True
+    # Grading: verdicts come from autograder.trusted, not from running the
+    # student's notebook (see autograder/nbgrader_plugin.py). Deleted test
+    # cells are put back, so deleting one changes nothing.
+    c.OverwriteCells.add_missing_cells = True
+    c.Autograde.autograde_preprocessors = [
+        "autograder.nbgrader_plugin.TrustedGrading",
+        "nbgrader.preprocessors.IgnorePattern",
+        "nbconvert.preprocessors.ClearMetadataPreprocessor",
+        "nbgrader.preprocessors.LimitOutput",
+        "nbgrader.preprocessors.SaveAutoGrades",
+        "nbgrader.preprocessors.AssignLatePenalties",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]

@@ -12,20 +12,43 @@ from autograder.finite_differences import relative_error as trusted_relative_err
 # tell central from forward differences with a large step instead.
 LOOSE = 1e-5
 
-# Scalar test functions with their gradients, derived by hand.
+# Scalar test functions with their gradients, derived by hand. They are
+# module-level functions so that they can be handed to student code running in
+# the grading sandbox (which finds them by name).
+
+
+def sum_x_sin_x(X):
+    return float(np.sum(X * np.sin(X)))
+
+
+def grad_sum_x_sin_x(X):
+    return np.sin(X) + X * np.cos(X)
+
+
+def frobenius_norm_fourth(X):
+    return float(np.sum(X * X) ** 2)
+
+
+def grad_frobenius_norm_fourth(X):
+    return 4.0 * np.sum(X * X) * X
+
+
+def log_sum_exp(X):
+    return float(np.log(np.sum(np.exp(X))))
+
+
+def grad_log_sum_exp(X):
+    return np.exp(X) / np.sum(np.exp(X))
+
+
+def sum_exp(X):
+    return float(np.sum(np.exp(X)))
+
+
 TEST_FUNCTIONS = {
-    "sum(X * sin(X))": (
-        lambda X: float(np.sum(X * np.sin(X))),
-        lambda X: np.sin(X) + X * np.cos(X),
-    ),
-    "||X||_F^4": (
-        lambda X: float(np.sum(X * X) ** 2),
-        lambda X: 4.0 * np.sum(X * X) * X,
-    ),
-    "log(sum(exp(X)))": (
-        lambda X: float(np.log(np.sum(np.exp(X)))),
-        lambda X: np.exp(X) / np.sum(np.exp(X)),
-    ),
+    "sum(X * sin(X))": (sum_x_sin_x, grad_sum_x_sin_x),
+    "||X||_F^4": (frobenius_norm_fourth, grad_frobenius_norm_fourth),
+    "log(sum(exp(X)))": (log_sum_exp, grad_log_sum_exp),
 }
 
 
@@ -67,13 +90,10 @@ def numerical_gradient_central(numerical_gradient, case="hidden"):
 
 def numerical_gradient_shapes(numerical_gradient, case="hidden"):
     """Works for arrays of any shape and returns the shape of X."""
-    def f(X):
-        return float(np.sum(np.exp(X)))
-
     for rng in rngs(case):
         for shape in [(5,), (3, 2), (2, 3, 2), (1, 1)]:
             X = rng.standard_normal(shape)
-            got = checks.call(numerical_gradient, f, X).value
+            got = checks.call(numerical_gradient, sum_exp, X).value
             checks.check_close(got, np.exp(X), name=f"numerical_gradient for X of shape {shape}", rtol=LOOSE)
 
 
