@@ -63,7 +63,8 @@ def grade_answers(assignment, answers, test_ids, reference_answers, **sandbox_op
                 verdicts[test_id] = Verdict(False, f"the grader has no check for {test_id}; tell your instructor")
                 continue
             if function in broken:
-                verdicts[test_id] = Verdict(False, f"the cell of {function} was not run: " + "; ".join(broken[function]))
+                reason = "; ".join(broken[function])
+                verdicts[test_id] = Verdict(False, f"the cell of {function} was not run: {reason}")
                 continue
             if "reference" in inspect.signature(check).parameters and reference is None:
                 reference = Sandbox(assignment, reference_answers, **sandbox_options)

@@ -18,7 +18,7 @@ def release_path(assignment):
     return ROOT / "exercises" / assignment / f"{assignment}.ipynb"
 
 
-def test_cells(assignment):
+def graded_cells(assignment):
     """{grade_id: (source, points)} of the graded test cells of a source notebook."""
     notebook = notebooks.load(source_path(assignment))
     return {
@@ -38,7 +38,7 @@ def run_test_cells(assignment, replacements=None):
         exec(code, namespace)
     results, stderr = {}, io.StringIO()
     with contextlib.redirect_stderr(stderr):
-        for grade_id, (code, _) in test_cells(assignment).items():
+        for grade_id, (code, _) in graded_cells(assignment).items():
             try:
                 exec(code, dict(namespace))
                 results[grade_id] = None

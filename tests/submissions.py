@@ -166,14 +166,43 @@ def dense_tanh_backward(G, X, W, Z):
     return G @ W.T, X.T @ G, G.sum(axis=0)
 '''},
         frozenset({"test_dense_tanh_backward_dX", "test_dense_tanh_backward_dW",
-                   "test_dense_tanh_backward_db"}),
+                   "test_dense_tanh_backward_db", "test_dense_tanh_backward_time_budget"}),
         "derivative f'(A) is missing",
+    ),
+    WrongSubmission(
+        "dense_tanh_unfused", PS02,
+        {"dense_tanh_backward": '''
+def dense_tanh_backward(G, X, W, Z):
+    derivative = 1.0 - Z ** 2
+    dA = G * derivative
+    return dA @ W.T, X.T @ dA, dA.sum(axis=0)
+'''},
+        frozenset({"test_dense_tanh_backward_memory_budget"}),
+        "uses too much memory",
+    ),
+    WrongSubmission(
+        "dense_tanh_python_loop", PS02,
+        {"dense_tanh_backward": '''
+def dense_tanh_backward(G, X, W, Z):
+    dA = Z * Z
+    np.subtract(1.0, dA, out=dA)
+    dA *= G
+    dW = np.zeros_like(W)
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            dW[j] += X[i, j] * dA[i]
+    return dA @ W.T, dW, dA.sum(axis=0)
+'''},
+        frozenset({"test_dense_tanh_backward_time_budget"}),
+        "too slow",
     ),
     WrongSubmission(
         "dense_tanh_overwrites_G", PS02,
         {"dense_tanh_backward": '''
 def dense_tanh_backward(G, X, W, Z):
-    G *= 1.0 - Z * Z
+    dA = Z * Z
+    np.subtract(1.0, dA, out=dA)
+    G *= dA
     return G @ W.T, X.T @ G, G.sum(axis=0)
 '''},
         frozenset({"test_dense_tanh_backward_inputs_unchanged"}),

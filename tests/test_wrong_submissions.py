@@ -1,26 +1,43 @@
-"""Fast, in-process grading of the solutions and of the wrong submissions.
+"""Grading without nbgrader: the trusted procedure on the solutions and the wrong
+submissions, and the visible checks as students run them in their kernel.
 
 The same expectations are checked through nbgrader itself in test_pipeline.py.
 """
 
 import pytest
-from conftest import ASSIGNMENTS, run_test_cells
+from conftest import ASSIGNMENTS, graded_cells, run_test_cells, source_path
 from submissions import WRONG_SUBMISSIONS
+
+from autograder import notebooks
+from autograder.trusted import grade_answers
+
+
+def trusted_verdicts(assignment, replacements=None):
+    reference = notebooks.answer_cells(notebooks.load(source_path(assignment)))
+    verdicts, _ = grade_answers(assignment, {**reference, **(replacements or {})}, list(graded_cells(assignment)),
+                                reference)
+    return verdicts
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_solution_passes_every_test_cell_silently(assignment):
+def test_solution_passes_every_visible_check_silently(assignment):
     results, stderr = run_test_cells(assignment)
     assert {k: v for k, v in results.items() if v} == {}
     assert stderr == ""
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_passes_every_trusted_check(assignment):
+    verdicts = trusted_verdicts(assignment)
+    assert {k: v.message for k, v in verdicts.items() if not v.passed} == {}
+
+
 @pytest.mark.parametrize("wrong", WRONG_SUBMISSIONS, ids=lambda w: f"{w.assignment}-{w.name}")
 def test_wrong_submission_loses_exactly_its_cells(wrong):
-    results, _ = run_test_cells(wrong.assignment, wrong.answers)
-    failed = {grade_id for grade_id, message in results.items() if message}
-    assert failed == wrong.fails
-    messages = [results[grade_id] for grade_id in sorted(wrong.fails)]
+    verdicts = trusted_verdicts(wrong.assignment, wrong.answers)
+    failed = {test_id for test_id, verdict in verdicts.items() if not verdict.passed}
+    assert failed == wrong.fails, {t: verdicts[t].message for t in failed ^ wrong.fails}
+    messages = [verdicts[test_id].message for test_id in sorted(wrong.fails)]
     assert any(wrong.says in message for message in messages), messages
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograder import checks
+from autograder import budgets, checks
 from autograder.assignments import rngs
 
 SMALL, LARGE = (4, 3, 5), (60, 30, 20)
@@ -266,6 +266,30 @@ def dense_tanh_backward_inputs_unchanged(dense_tanh_backward, case="hidden"):
             dense_tanh_backward, _dense_tanh_arguments(layer), ("G", "X", "W", "Z"),
             name="dense_tanh_backward",
         )
+
+
+# Budgets of the core kernel, calibrated with scripts/benchmark_budgets.py.
+DENSE_TANH_MEMORY = budgets.MemoryBudget(multiple=1.0, unit_name="Z")
+DENSE_TANH_TIME = budgets.TimeBudget(ratio=2.5)
+BUDGET_SIZES = (1000, 200, 500)  # t, n, m: Z holds 4 MB
+
+
+def dense_tanh_budget_arguments(round_):
+    """(G, X, W, Z) for budget measurements, fresh for each round."""
+    return _dense_tanh_arguments(_layer(np.random.default_rng(900 + round_), BUDGET_SIZES, activation="tanh"))
+
+
+def dense_tanh_backward_memory_budget(dense_tanh_backward, case="hidden"):
+    """At most one temporary the size of Z beyond the outputs (dX, dW, db)."""
+    args = dense_tanh_budget_arguments(0)
+    budgets.check_memory_budget(dense_tanh_backward, args, DENSE_TANH_MEMORY, args[3].nbytes,
+                                name="dense_tanh_backward")
+
+
+def dense_tanh_backward_time_budget(dense_tanh_backward, case="hidden", reference=None):
+    """Within the time budget of the reference kernel (no Python loops over the batch)."""
+    budgets.check_time_budget(dense_tanh_backward, reference, dense_tanh_budget_arguments, DENSE_TANH_TIME,
+                              name="dense_tanh_backward")
 
 
 # --- transfer task: a dense softplus layer ----------------------------------------------
