@@ -28,6 +28,14 @@ def configure(c):
     # student's notebook (see autograder/nbgrader_plugin.py). Deleted test
     # cells are put back, so deleting one changes nothing.
     c.OverwriteCells.add_missing_cells = True
+    c.Autograde.sanitize_preprocessors = [
+        "nbgrader.preprocessors.ClearOutput",
+        "nbgrader.preprocessors.DeduplicateIds",
+        "autograder.nbgrader_plugin.RestoreLockedCells",
+        "nbgrader.preprocessors.OverwriteKernelspec",
+        "nbgrader.preprocessors.OverwriteCells",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]
     c.Autograde.autograde_preprocessors = [
         "autograder.nbgrader_plugin.TrustedGrading",
         "nbgrader.preprocessors.IgnorePattern",

@@ -213,3 +213,212 @@ def dense_tanh_backward(G, X, W, Z):
 
 def by_assignment(assignment):
     return [w for w in WRONG_SUBMISSIONS if w.assignment == assignment]
+
+
+# --- Submissions that attack the grader, each around a wrong answer ------------------
+
+def _edit_test_cell(grade_id, source, points):
+    def mutate(notebook):
+        for cell in notebook["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if meta.get("grade_id") == grade_id:
+                cell["source"] = source
+                meta["points"] = points
+    return mutate
+
+
+def _delete_cells(*grade_ids):
+    def mutate(notebook):
+        notebook["cells"] = [
+            c for c in notebook["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") not in grade_ids
+        ]
+    return mutate
+
+
+def _retype_test_cell(grade_id):
+    def mutate(notebook):
+        for cell in notebook["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if meta.get("grade_id") == grade_id:
+                cell["cell_type"] = "markdown"
+                cell.pop("outputs", None)
+                cell.pop("execution_count", None)
+                meta.update(grade=False, locked=False, points=0)
+    return mutate
+
+
+@dataclass(frozen=True)
+class Attack(WrongSubmission):
+    mutate: object = None
+
+
+TRANSPOSED_DW = "\ndef linear_backward(G, X, W):\n    return G @ W.T, G.T @ X, G.sum(axis=0)\n"
+
+ATTACKS = [
+    Attack(
+        "patches_numpy_checks", PS02,
+        {"linear_backward": "np.allclose = lambda *a, **k: True\n"
+                            "np.testing.assert_allclose = lambda *a, **k: None\n"
+                            "np.linalg.norm = lambda *a, **k: 0.0\n" + TRANSPOSED_DW},
+        frozenset({"test_linear_backward_dW"}), "transposed",
+    ),
+    Attack(
+        "patches_grader_in_sys_modules", PS01,
+        {"relative_error": '''
+modules = np.lib._utils_impl.sys.modules
+for name in list(modules):
+    if name.startswith("autograder"):
+        for attribute in ("check_scalar", "check_close", "check_gradient_entrywise"):
+            if hasattr(modules[name], attribute):
+                setattr(modules[name], attribute, lambda *a, **k: None)
+
+def relative_error(A, B):
+    return 0.5
+'''},
+        frozenset({"test_relative_error_values", "test_relative_error_zero"}), "uses setattr",
+    ),
+    Attack(
+        "patches_grader_without_forbidden_names", PS01,
+        {"grad_least_squares": '''
+checks = np.lib._utils_impl.sys.modules["autograder.checks"]
+checks.check_gradient_entrywise = checks.check_gradient_directional = checks.check_taylor = print
+
+def grad_least_squares(A, X, B):
+    return A.T @ (B - A @ X)
+'''},
+        frozenset({"test_grad_least_squares_small", "test_grad_least_squares_large"}), "wrong sign",
+    ),
+    Attack(
+        "input_transformer_skips_test_cells", PS02,
+        {"sigmoid_backward": '''
+get_ipython().input_transformers_cleanup.append(lambda lines: ["pass\\n"])
+
+def sigmoid_backward(G, Z):
+    return G * Z
+'''},
+        frozenset({"test_sigmoid_backward_values"}), "get_ipython",
+    ),
+    Attack(
+        "patches_timer_and_tracemalloc", PS02,
+        {"dense_tanh_backward": '''
+sys = np.lib._utils_impl.sys
+sys.modules["time"].perf_counter = lambda: 0.0
+sys.modules["tracemalloc"].get_traced_memory = lambda: (0, 0)
+
+def dense_tanh_backward(G, X, W, Z):
+    derivative = 1.0 - Z ** 2
+    dA = G * derivative
+    dW = np.zeros_like(W)
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            dW[j] += X[i, j] * dA[i]
+    return dA @ W.T, dW, dA.sum(axis=0)
+'''},
+        frozenset({"test_dense_tanh_backward_memory_budget", "test_dense_tanh_backward_time_budget"}),
+        "too slow",
+    ),
+    Attack(
+        "returns_lying_object", PS02,
+        {"linear_forward": '''
+class Anything:
+    def __eq__(self, other):
+        return True
+
+    def __array__(self, dtype=None, copy=None):
+        return np.zeros((1, 1))
+
+def linear_forward(X, W, b):
+    return Anything()
+'''},
+        frozenset({"test_linear_forward_values"}), "not a number or a NumPy array",
+    ),
+    Attack(
+        "imports_the_reference", PS01,
+        {"grad_least_squares": '''
+from autograder.notebooks import answer_namespace
+
+def grad_least_squares(A, X, B):
+    return answer_namespace("solutions/ps01_gradient_checking/ps01_gradient_checking.ipynb")["grad_least_squares"](A, X, B)
+'''},
+        frozenset({"test_grad_least_squares_small", "test_grad_least_squares_large"}), "imports autograder",
+    ),
+    Attack(
+        "reads_solutions_from_disk", PS01,
+        {"grad_trace_quadratic": '''
+def grad_trace_quadratic(A, X):
+    path = np.lib._utils_impl.os.environ.get("COURSE_ROOT", "/") + "/solutions/ps01_gradient_checking/ps01_gradient_checking.ipynb"
+    np.genfromtxt(path, dtype=str, delimiter="\\n")
+    return 2 * A @ X
+'''},
+        frozenset({"test_grad_trace_quadratic_symmetric_A", "test_grad_trace_quadratic_general_A"}),
+        "PermissionError",
+    ),
+    Attack(
+        "endless_loop_in_call", PS02,
+        {"relu_backward": "\ndef relu_backward(G, A):\n    while True:\n        pass\n"},
+        frozenset({"test_relu_backward_values"}), "did not finish within",
+    ),
+    Attack(
+        "endless_loop_at_definition", PS02,
+        {"tanh_backward": "\nwhile True:\n    pass\n"},
+        frozenset({"test_tanh_backward_values"}), "did not finish within",
+    ),
+    Attack(
+        "memory_bomb", PS01,
+        {"numerical_gradient": '''
+def numerical_gradient(f, X, h=1e-6):
+    hoard = []
+    while True:
+        hoard.append(np.ones(10**9))
+'''},
+        frozenset({"test_numerical_gradient_values", "test_numerical_gradient_central",
+                   "test_numerical_gradient_shapes", "test_numerical_gradient_inputs_unchanged"}),
+        "MemoryError",
+    ),
+    Attack(
+        "sys_exit", PS01,
+        {"directional_derivative": "\ndef directional_derivative(f, X, V, h=1e-6):\n    raise SystemExit(1)\n"},
+        frozenset({"test_directional_derivative_values", "test_directional_derivative_central"}), "SystemExit",
+    ),
+    Attack(
+        "os_exit", PS01,
+        {"relative_error": "\ndef relative_error(A, B):\n    np.lib._utils_impl.os._exit(3)\n"},
+        frozenset({"test_relative_error_values", "test_relative_error_zero"}), "ended the grading process",
+    ),
+    Attack(
+        "crashes_the_process", PS02,
+        {"linear_backward_torch": "\ndef linear_backward_torch(G, X, W):\n    np.ctypeslib.ctypes.string_at(0)\n"},
+        frozenset({"test_linear_backward_torch_dX", "test_linear_backward_torch_dW", "test_linear_backward_torch_db"}),
+        "crashed the grading process",
+    ),
+    Attack(
+        "prints_megabytes", PS01,
+        {"grad_weighted_least_squares": '''
+def grad_weighted_least_squares(A, X, B, M):
+    print("x" * 2_000_000)
+    return A.T @ (M * M * (A @ X - B))
+'''},
+        frozenset(), "printed output is discarded",
+    ),
+    Attack(
+        "edits_test_cell_and_points", PS02, {"linear_backward": TRANSPOSED_DW},
+        frozenset({"test_linear_backward_dW"}), "transposed",
+        mutate=_edit_test_cell("test_linear_backward_dW", "pass", 100),
+    ),
+    Attack(
+        "deletes_test_cell", PS01,
+        {"grad_trace_quadratic": "\ndef grad_trace_quadratic(A, X):\n    return 2 * A @ X\n"},
+        frozenset({"test_grad_trace_quadratic_general_A"}), "only when A is symmetric",
+        mutate=_delete_cells("test_grad_trace_quadratic_general_A"),
+    ),
+    Attack(
+        "retypes_test_cell", PS01,
+        {"relative_error": WRONG_SUBMISSIONS[2].answers["relative_error"]},
+        frozenset({"test_relative_error_values"}), "division by ||B|| only",
+        mutate=_retype_test_cell("test_relative_error_values"),
+    ),
+]
+
+
+def attacks_on(assignment):
+    return [a for a in ATTACKS if a.assignment == assignment]

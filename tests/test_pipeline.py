@@ -2,9 +2,11 @@
 
 Submissions: the release notebook filled with the reference answers (must
 score full marks with no stderr in any test cell), the untouched release
-notebook (must score zero without breaking the batch), and the wrong
-submissions of submissions.py (each loses exactly its cells, and the feedback
-names the mistake).
+notebook (must score zero without breaking the batch), the wrong submissions
+of submissions.py (each loses exactly its cells, and the feedback names the
+mistake), and its attacks on the grader (each earns nothing it did not earn,
+the batch completes, and the feedback says what happened). Regrading gives the
+same scores.
 """
 
 import html
@@ -13,8 +15,8 @@ import re
 import shutil
 
 import pytest
-from conftest import ASSIGNMENTS, ROOT, source_path
-from submissions import by_assignment
+from conftest import ASSIGNMENTS, ROOT, graded_cells, source_path
+from submissions import attacks_on, by_assignment
 
 from autograder import course, notebooks
 
@@ -47,17 +49,32 @@ def graded_course(tmp_path_factory):
     course_dir = tmp_path_factory.mktemp("course")
     shutil.copytree(ROOT / "solutions", course_dir / "solutions")
     shutil.copy(ROOT / "nbgrader_config.py", course_dir)
+    with open(course_dir / "nbgrader_config.py", "a") as config:
+        config.write("\nc.TrustedGrading.call_timeout = 5.0  # endless loops need not take 30 s here\n")
     for assignment in ASSIGNMENTS:
         course.run_nbgrader(course_dir, "generate_assignment", assignment, "--force")
         release = notebooks.load(course_dir / "exercises" / assignment / f"{assignment}.ipynb")
         reference = reference_answers(assignment)
         submit(course_dir, "solution", assignment, filled(release, reference))
         submit(course_dir, "release", assignment, release)
-        for wrong in by_assignment(assignment):
-            submit(course_dir, wrong.name, assignment, filled(release, {**reference, **wrong.answers}))
+        for wrong in by_assignment(assignment) + attacks_on(assignment):
+            notebook = filled(release, {**reference, **wrong.answers})
+            if getattr(wrong, "mutate", None):
+                wrong.mutate(notebook)
+            submit(course_dir, wrong.name, assignment, notebook)
         course.run_nbgrader(course_dir, "autograde", assignment, "--force")
         course.run_nbgrader(course_dir, "generate_feedback", assignment, "--force")
+        for student in REGRADED[assignment]:
+            FIRST_SCORES[assignment, student] = cell_scores(course_dir, assignment, student)
+            course.run_nbgrader(course_dir, "autograde", assignment, "--force", f"--student={student}")
     return course_dir
+
+
+REGRADED = {
+    "ps01_gradient_checking": ["solution", "release", "memory_bomb", "forward_difference"],
+    "ps02_linear_layers": ["solution", "release", "patches_numpy_checks", "dense_tanh_python_loop"],
+}
+FIRST_SCORES = {}
 
 
 def cell_scores(course_dir, assignment, student):
@@ -96,7 +113,7 @@ def test_untouched_release_scores_zero(graded_course, assignment):
 
 @pytest.mark.parametrize(
     "assignment, wrong",
-    [(a, w) for a in ASSIGNMENTS for w in by_assignment(a)],
+    [(a, w) for a in ASSIGNMENTS for w in by_assignment(a) + attacks_on(a)],
     ids=lambda value: getattr(value, "name", value),
 )
 def test_wrong_submission_loses_exactly_its_points(graded_course, assignment, wrong):
@@ -105,3 +122,16 @@ def test_wrong_submission_loses_exactly_its_points(graded_course, assignment, wr
     assert lost == wrong.fails
     assert all(scores[name][0] == 0 for name in lost)
     assert wrong.says in feedback_text(graded_course, assignment, wrong.name)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_maximum_score_is_the_instructors(graded_course, assignment):
+    expected = {name: points for name, (_, points) in graded_cells(assignment).items()}
+    for student in ["solution", "release", *(w.name for w in attacks_on(assignment))]:
+        scores = cell_scores(graded_course, assignment, student)
+        assert {name: maximum for name, (_, maximum) in scores.items()} == expected, student
+
+
+@pytest.mark.parametrize("assignment, student", [(a, s) for a, students in REGRADED.items() for s in students])
+def test_regrading_gives_the_same_scores(graded_course, assignment, student):
+    assert cell_scores(graded_course, assignment, student) == FIRST_SCORES[assignment, student]

@@ -6,17 +6,16 @@ The same expectations are checked through nbgrader itself in test_pipeline.py.
 
 import pytest
 from conftest import ASSIGNMENTS, graded_cells, run_test_cells, source_path
-from submissions import WRONG_SUBMISSIONS
+from submissions import ATTACKS, WRONG_SUBMISSIONS
 
 from autograder import notebooks
 from autograder.trusted import grade_answers
 
 
-def trusted_verdicts(assignment, replacements=None):
+def trusted_verdicts(assignment, replacements=None, **options):
     reference = notebooks.answer_cells(notebooks.load(source_path(assignment)))
-    verdicts, _ = grade_answers(assignment, {**reference, **(replacements or {})}, list(graded_cells(assignment)),
-                                reference)
-    return verdicts
+    return grade_answers(assignment, {**reference, **(replacements or {})}, list(graded_cells(assignment)),
+                         reference, **options)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -28,13 +27,17 @@ def test_solution_passes_every_visible_check_silently(assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_solution_passes_every_trusted_check(assignment):
-    verdicts = trusted_verdicts(assignment)
+    verdicts, _ = trusted_verdicts(assignment)
     assert {k: v.message for k, v in verdicts.items() if not v.passed} == {}
 
 
-@pytest.mark.parametrize("wrong", WRONG_SUBMISSIONS, ids=lambda w: f"{w.assignment}-{w.name}")
+@pytest.mark.parametrize("wrong", WRONG_SUBMISSIONS + ATTACKS, ids=lambda w: f"{w.assignment}-{w.name}")
 def test_wrong_submission_loses_exactly_its_cells(wrong):
-    verdicts = trusted_verdicts(wrong.assignment, wrong.answers)
+    verdicts, notes = trusted_verdicts(wrong.assignment, wrong.answers, timeout=3.0)
+    if not wrong.fails:  # nothing to lose: the feedback notes what happened
+        assert all(v.passed for v in verdicts.values())
+        assert any(wrong.says in note for note in notes.values()), notes
+        return
     failed = {test_id for test_id, verdict in verdicts.items() if not verdict.passed}
     assert failed == wrong.fails, {t: verdicts[t].message for t in failed ^ wrong.fails}
     messages = [verdicts[test_id].message for test_id in sorted(wrong.fails)]
