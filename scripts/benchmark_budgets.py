@@ -90,8 +90,9 @@ def main():
             if hog:
                 hog.kill()
                 hog.wait()
-        title = "ps02 dense_tanh_backward, t, n, m = %d, %d, %d, %s" % (
-            *ps02.BUDGET_SIZES, "with a competing CPU-bound process" if competing else "alone")
+        sizes = ", ".join(str(n) for n in ps02.BUDGET_SIZES)
+        setting = "with a competing CPU-bound process" if competing else "alone"
+        title = f"ps02 dense_tanh_backward, t, n, m = {sizes}, {setting}"
         report(title, rows, ps02.DENSE_TANH_MEMORY, ps02.DENSE_TANH_TIME)
 
 

@@ -8,6 +8,9 @@ them must contain.  The same table drives the fast in-process tests
 """
 
 from dataclasses import dataclass, field
+from pathlib import Path
+
+SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
 
 
 @dataclass(frozen=True)
@@ -338,18 +341,18 @@ def linear_forward(X, W, b):
 from autograder.notebooks import answer_namespace
 
 def grad_least_squares(A, X, B):
-    return answer_namespace("solutions/ps01_gradient_checking/ps01_gradient_checking.ipynb")["grad_least_squares"](A, X, B)
-'''},
+    answers = answer_namespace("SOLUTIONS/ps01_gradient_checking/ps01_gradient_checking.ipynb")
+    return answers["grad_least_squares"](A, X, B)
+'''.replace("SOLUTIONS", str(SOLUTIONS))},
         frozenset({"test_grad_least_squares_small", "test_grad_least_squares_large"}), "imports autograder",
     ),
     Attack(
         "reads_solutions_from_disk", PS01,
         {"grad_trace_quadratic": '''
 def grad_trace_quadratic(A, X):
-    path = np.lib._utils_impl.os.environ.get("COURSE_ROOT", "/") + "/solutions/ps01_gradient_checking/ps01_gradient_checking.ipynb"
-    np.genfromtxt(path, dtype=str, delimiter="\\n")
+    np.genfromtxt("SOLUTIONS/ps01_gradient_checking/ps01_gradient_checking.ipynb", dtype=str, delimiter="\\n")
     return 2 * A @ X
-'''},
+'''.replace("SOLUTIONS", str(SOLUTIONS))},
         frozenset({"test_grad_trace_quadratic_symmetric_A", "test_grad_trace_quadratic_general_A"}),
         "PermissionError",
     ),
