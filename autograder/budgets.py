@@ -98,6 +98,8 @@ def _same_result(got, want):
     if isinstance(want, (tuple, list)):
         return isinstance(got, (tuple, list)) and len(got) == len(want) and all(
             _same_result(g, w) for g, w in zip(got, want, strict=True))
+    if isinstance(want, (int, float)):
+        return isinstance(got, (int, float)) and relative_error(got, want) < 1e-8
     return isinstance(got, np.ndarray) and got.shape == np.shape(want) and relative_error(got, want) < 1e-8
 
 
