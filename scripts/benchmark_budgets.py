@@ -14,53 +14,102 @@ from pathlib import Path
 
 from autograder import budgets
 from autograder.assignments import ps02_linear_layers as ps02
+from autograder.assignments import ps03_softmax_cross_entropy as ps03
+from autograder.assignments import ps04_feedforward_networks as ps04
 from autograder.notebooks import answer_cells
 from autograder.notebooks import load as load_notebook
 from autograder.sandbox.remote import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from submissions import WRONG_SUBMISSIONS  # noqa: E402 (the slow versions the tests grade)
 
-DENSE_TANH_VERSIONS = {
-    "loop over the batch": '''
-def dense_tanh_backward(G, X, W, Z):
-    dA = G * (1.0 - Z * Z)
-    dX = np.empty_like(X)
-    dW = np.zeros_like(W)
-    for i in range(X.shape[0]):
-        dX[i] = W @ dA[i]
-        dW += np.outer(X[i], dA[i])
-    return dX, dW, dA.sum(axis=0)
+SOFTMAX_CROSS_ENTROPY_VERSIONS = {
+    "loop over the examples": '''
+def softmax_cross_entropy(A, T):
+    S = A.shape[0]
+    dA = np.empty_like(A)
+    loss = 0.0
+    for s in range(S):
+        shifted = A[s] - A[s].max()
+        exps = np.exp(shifted)
+        total = exps.sum()
+        loss -= T[s] @ (shifted - np.log(total))
+        dA[s] = exps / total - T[s]
+    dA /= S
+    return loss / S, dA
 ''',
     "unfused temporaries": '''
-def dense_tanh_backward(G, X, W, Z):
-    derivative = 1.0 - Z ** 2
-    dA = G * derivative
-    return dA @ W.T, X.T @ dA, dA.sum(axis=0)
+def softmax_cross_entropy(A, T):
+    shifted = A - A.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -np.sum(T * log_probs) / A.shape[0]
+    return float(loss), (np.exp(log_probs) - T) / A.shape[0]
 ''',
 }
 
 
-def reference_code(assignment, function):
-    return answer_cells(load_notebook(ROOT / "solutions" / assignment / f"{assignment}.ipynb"))[function]
+
+
+def wrong_submission(name):
+    """The code of one of the test suite's wrong submissions (tests/submissions.py)."""
+    (answers,) = [w.answers for w in WRONG_SUBMISSIONS if w.name == name]
+    (code,) = answers.values()
+    return code
+
+
+DENSE_TANH_VERSIONS = {
+    "loop over the batch": wrong_submission("dense_tanh_python_loop"),
+    "unfused temporaries": wrong_submission("dense_tanh_unfused"),
+}
+LABELS_VERSIONS = {
+    "loop over the examples": wrong_submission("labels_loop_over_examples"),
+    "dense one-hot targets": wrong_submission("labels_build_one_hot"),
+}
+MLP_VERSIONS = {"loop over the examples": wrong_submission("mlp_loop_over_examples")}
+
+# (title, assignment, function, versions, make_args, memory budget, time budget, the named array's bytes)
+KERNELS = [
+    ("ps02 dense_tanh_backward, t, n, m = " + ", ".join(map(str, ps02.BUDGET_SIZES)),
+     "ps02_linear_layers", "dense_tanh_backward", DENSE_TANH_VERSIONS, ps02.dense_tanh_budget_arguments,
+     ps02.DENSE_TANH_MEMORY, ps02.DENSE_TANH_TIME, lambda: ps02.dense_tanh_budget_arguments(0)[3].nbytes),
+    ("ps03 softmax_cross_entropy, S, C = " + ", ".join(map(str, ps03.BUDGET_SHAPE)),
+     "ps03_softmax_cross_entropy", "softmax_cross_entropy", SOFTMAX_CROSS_ENTROPY_VERSIONS,
+     ps03.fused_budget_arguments, ps03.FUSED_MEMORY, ps03.FUSED_TIME,
+     lambda: ps03.fused_budget_arguments(0)[0].nbytes),
+    ("ps03 softmax_cross_entropy_labels, S, C = " + ", ".join(map(str, ps03.BUDGET_SHAPE)),
+     "ps03_softmax_cross_entropy", "softmax_cross_entropy_labels", LABELS_VERSIONS,
+     ps03.labels_budget_arguments, ps03.FUSED_MEMORY, ps03.FUSED_TIME,
+     lambda: ps03.labels_budget_arguments(0)[0].nbytes),
+    ("ps04 mlp_loss_and_grad, layers " + "-".join(map(str, ps04.BUDGET_LAYERS)) + f", batch {ps04.BUDGET_BATCH}",
+     "ps04_feedforward_networks", "mlp_loss_and_grad", MLP_VERSIONS, ps04.mlp_budget_arguments,
+     None, ps04.MLP_TIME, lambda: 1),
+]
+
+def reference_cells(assignment):
+    return answer_cells(load_notebook(ROOT / "solutions" / assignment / f"{assignment}.ipynb"))
 
 
 def measure(assignment, function, versions, make_args, memory_budget, time_budget, unit_bytes):
-    reference = Sandbox(assignment, {function: reference_code(assignment, function)})
+    cells = reference_cells(assignment)
+    reference = Sandbox(assignment, cells)
     rows = []
     try:
         for label, code in [("reference", None), *versions.items()]:
-            sandbox = reference if code is None else Sandbox(assignment, {function: code})
+            sandbox = reference if code is None else Sandbox(assignment, {**cells, function: code})
             try:
-                args = make_args(0)
-                value, traced, resident = sandbox.measure_memory(function, args)
-                used = (max(traced, resident) - budgets._nbytes(value)) / unit_bytes
+                used = None
+                if memory_budget is not None:
+                    args = make_args(0)
+                    value, traced, resident = sandbox.measure_memory(function, args)
+                    used = (max(traced, resident) - budgets._nbytes(value)) / unit_bytes
                 ratio, own, theirs = budgets.time_ratio(
                     sandbox.function(function), reference.function(function), make_args,
                     time_budget.repeats, name=function)
             finally:
                 if sandbox is not reference:
                     sandbox.close()
-            memory_ok = used <= memory_budget.multiple + memory_budget.tolerance
+            memory_ok = used is None or used <= memory_budget.multiple + memory_budget.tolerance
             rows.append((label, used, memory_ok, ratio, ratio <= time_budget.ratio, own, theirs))
     finally:
         reference.close()
@@ -69,31 +118,31 @@ def measure(assignment, function, versions, make_args, memory_budget, time_budge
 
 def report(title, rows, memory_budget, time_budget):
     print(f"\n{title}")
-    print(f"  {'version':24s} {'memory (x ' + memory_budget.unit_name + ')':>14s}  "
+    unit = memory_budget.unit_name if memory_budget else "-"
+    print(f"  {'version':24s} {'memory (x ' + unit + ')':>14s}  "
           f"{'time ratio':>10s}  {'median ms':>9s}  {'reference ms':>12s}")
     for label, used, memory_ok, ratio, time_ok, own, theirs in rows:
         verdict = "passes" if memory_ok and time_ok else "FAILS " + " and ".join(
             w for w, ok in (("memory", memory_ok), ("time", time_ok)) if not ok)
-        print(f"  {label:24s} {used:14.2f}  {ratio:10.2f}  {own * 1e3:9.1f}  {theirs * 1e3:12.1f}   {verdict}")
-    print(f"  budgets: memory <= {memory_budget.multiple:g} (+{memory_budget.tolerance:g} tolerance) "
-          f"arrays the size of {memory_budget.unit_name}; time <= {time_budget.ratio:g} x reference")
+        memory = f"{used:14.2f}" if used is not None else f"{'(no budget)':>14s}"
+        print(f"  {label:24s} {memory}  {ratio:10.2f}  {own * 1e3:9.1f}  {theirs * 1e3:12.1f}   {verdict}")
+    memory_text = (f"memory <= {memory_budget.multiple:g} (+{memory_budget.tolerance:g} tolerance) arrays the size "
+                   f"of {memory_budget.unit_name}; " if memory_budget else "no memory budget; ")
+    print(f"  budgets: {memory_text}time <= {time_budget.ratio:g} x reference")
 
 
 def main():
-    unit = ps02.dense_tanh_budget_arguments(0)[3].nbytes
     for competing in (False, True):
         hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if competing else None
+        setting = "with a competing CPU-bound process" if competing else "alone"
         try:
-            rows = measure("ps02_linear_layers", "dense_tanh_backward", DENSE_TANH_VERSIONS,
-                           ps02.dense_tanh_budget_arguments, ps02.DENSE_TANH_MEMORY, ps02.DENSE_TANH_TIME, unit)
+            for title, assignment, function, versions, make_args, memory, time, unit in KERNELS:
+                rows = measure(assignment, function, versions, make_args, memory, time, unit())
+                report(f"{title}, {setting}", rows, memory, time)
         finally:
             if hog:
                 hog.kill()
                 hog.wait()
-        sizes = ", ".join(str(n) for n in ps02.BUDGET_SIZES)
-        setting = "with a competing CPU-bound process" if competing else "alone"
-        title = f"ps02 dense_tanh_backward, t, n, m = {sizes}, {setting}"
-        report(title, rows, ps02.DENSE_TANH_MEMORY, ps02.DENSE_TANH_TIME)
 
 
 if __name__ == "__main__":

@@ -213,6 +213,239 @@ def dense_tanh_backward(G, X, W, Z):
     ),
 ]
 
+PS03 = "ps03_softmax_cross_entropy"
+PS03_FUSED = ("test_softmax_cross_entropy_gradient", "test_softmax_cross_entropy_stable",
+              "test_softmax_cross_entropy_time_budget")
+
+WRONG_SUBMISSIONS += [
+    WrongSubmission(
+        "softmax_without_max_shift", PS03,
+        {"softmax": "\ndef softmax(A):\n    E = np.exp(A)\n    return E / E.sum(axis=1, keepdims=True)\n"},
+        frozenset({"test_softmax_stable"}), "subtract each row's maximum",
+    ),
+    WrongSubmission(
+        "softmax_backward_diagonal_only", PS03,
+        {"softmax_backward": "\ndef softmax_backward(G, Y):\n    return G * Y * (1 - Y)\n"},
+        frozenset({"test_softmax_backward_values"}), "only the diagonal",
+    ),
+    WrongSubmission(
+        "cross_entropy_without_1_over_S", PS03,
+        {"cross_entropy": "\ndef cross_entropy(Z, T):\n    return -float(np.sum(T * np.log(Z)))\n"},
+        frozenset({"test_cross_entropy_values"}), "without the 1/S",
+    ),
+    WrongSubmission(
+        "fused_gradient_without_1_over_S", PS03,
+        {"softmax_cross_entropy": '''
+def softmax_cross_entropy(A, T):
+    S = A.shape[0]
+    row_max = A.max(axis=1)
+    dA = A - row_max[:, None]
+    np.exp(dA, out=dA)
+    row_sum = dA.sum(axis=1)
+    loss = (T.sum(axis=1) @ (row_max + np.log(row_sum)) - np.vdot(T, A)) / S
+    dA /= row_sum[:, None]
+    dA -= T
+    return float(loss), dA
+'''},
+        frozenset(PS03_FUSED), "S times the right answer",
+    ),
+    WrongSubmission(
+        "fused_gradient_seed_erratum", PS03,
+        {"softmax_cross_entropy": '''
+def softmax_cross_entropy(A, T):
+    S = A.shape[0]
+    row_max = A.max(axis=1)
+    Y = A - row_max[:, None]
+    np.exp(Y, out=Y)
+    row_sum = Y.sum(axis=1)
+    loss = (T.sum(axis=1) @ (row_max + np.log(row_sum)) - np.vdot(T, A)) / S
+    Y /= row_sum[:, None]
+    weighted = np.einsum("ij,ij->i", T, Y)
+    Y[...] = weighted[:, None]
+    Y -= T
+    Y /= S
+    return float(loss), Y
+'''},
+        frozenset(PS03_FUSED), "erratum",
+    ),
+    WrongSubmission(
+        "fused_in_two_steps", PS03,
+        {"softmax_cross_entropy": '''
+def softmax_cross_entropy(A, T):
+    Y = np.exp(A - A.max(axis=1, keepdims=True))
+    Y /= Y.sum(axis=1, keepdims=True)
+    loss = -np.sum(T * np.log(Y)) / A.shape[0]
+    return float(loss), (Y - T) / A.shape[0]
+'''},
+        frozenset({"test_softmax_cross_entropy_stable", "test_softmax_cross_entropy_memory_budget"}),
+        "RuntimeWarning",
+    ),
+    WrongSubmission(
+        "labels_build_one_hot", PS03,
+        {"softmax_cross_entropy_labels": '''
+def softmax_cross_entropy_labels(A, y):
+    T = np.eye(A.shape[1])[y]
+    return softmax_cross_entropy(A, T)
+'''},
+        frozenset({"test_softmax_cross_entropy_labels_memory_budget"}), "uses too much memory",
+    ),
+    WrongSubmission(
+        "labels_loop_over_examples", PS03,
+        {"softmax_cross_entropy_labels": '''
+def softmax_cross_entropy_labels(A, y):
+    S = A.shape[0]
+    dA = np.empty_like(A)
+    loss = 0.0
+    for s in range(S):
+        shifted = A[s] - A[s].max()
+        exps = np.exp(shifted)
+        total = exps.sum()
+        loss -= shifted[y[s]] - np.log(total)
+        dA[s] = exps / total
+        dA[s, y[s]] -= 1.0
+    dA /= S
+    return loss / S, dA
+'''},
+        frozenset({"test_softmax_cross_entropy_labels_time_budget"}), "too slow",
+    ),
+    WrongSubmission(
+        "label_smoothing_ignored", PS03,
+        {"label_smoothing_loss_and_grad": '''
+def label_smoothing_loss_and_grad(A, y, eps):
+    return softmax_cross_entropy_labels(A, y)
+'''},
+        frozenset({"test_label_smoothing_loss_and_grad_values"}), "without smoothing",
+    ),
+]
+
+PS04 = "ps04_feedforward_networks"
+REFERENCE_MLP = """
+def mlp_loss_and_grad(params, X, Y, activations, loss, weight_decay=0.0):
+    t = X.shape[0]
+    outputs = [X]
+    for (W, b), name in zip(params, activations):
+        A = outputs[-1] @ W + b
+        if name == "tanh":
+            Z = np.tanh(A)
+        elif name == "sigmoid":
+            Z = np.exp(-np.logaddexp(0.0, -A))
+        elif name == "relu":
+            Z = np.maximum(A, 0.0)
+        elif name == "softmax":
+            shifted = A - A.max(axis=1, keepdims=True)
+            log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+            Z = np.exp(log_probs)
+        else:
+            Z = A
+        outputs.append(Z)
+    Z = outputs[-1]
+    if loss == "softmax_nll":
+        J = -np.sum(Y * log_probs) / t
+    else:
+        J = 0.5 * np.sum((Z - Y) ** 2) / t
+    delta = (Z - Y) / t
+    J += 0.5 * weight_decay * sum(np.sum(W * W) for W, _ in params)
+    grads = [None] * len(params)
+    for j in reversed(range(len(params))):
+        name, Z = activations[j], outputs[j + 1]
+        if name == "tanh" and DERIVATIVE_AT_LAYER:
+            delta = delta * (1.0 - Z * Z)
+        elif name == "sigmoid" and DERIVATIVE_AT_LAYER:
+            delta = delta * Z * (1.0 - Z)
+        elif name == "relu" and DERIVATIVE_AT_LAYER:
+            delta = delta * (Z > 0)
+        elif name == "softmax" and SOFTMAX_EXTRA:
+            delta = delta * Z * (1.0 - Z)
+        W = params[j][0]
+        grads[j] = (outputs[j].T @ delta + weight_decay * W, delta.sum(axis=0) + BIAS_DECAY * params[j][1])
+        if j > 0:
+            delta = delta @ W.T
+    return float(J * SCALE), grads
+"""
+
+
+def _mlp(derivative_at_layer="True", softmax_extra="False", bias_decay="0.0", scale="1.0", t="t"):
+    code = (REFERENCE_MLP.replace("DERIVATIVE_AT_LAYER", derivative_at_layer)
+            .replace("SOFTMAX_EXTRA", softmax_extra).replace("BIAS_DECAY", bias_decay).replace("SCALE", scale))
+    return code.replace("delta = (Z - Y) / t", f"delta = (Z - Y) / {t}")
+
+
+ALL_PS04_CORRECTNESS = {"test_mlp_loss_and_grad_regression", "test_mlp_loss_and_grad_classification",
+                        "test_mlp_loss_and_grad_activations", "test_mlp_loss_and_grad_weight_decay",
+                        "test_mlp_loss_and_grad_single_layer", "test_mlp_loss_and_grad_time_budget",
+                        "test_mlp_l1_loss_and_grad_values"}
+
+WRONG_SUBMISSIONS += [
+    WrongSubmission(
+        "mlp_gradient_without_1_over_t", PS04, {"mlp_loss_and_grad": _mlp(t="1")},
+        frozenset(ALL_PS04_CORRECTNESS), "t times the right answer",
+    ),
+    WrongSubmission(
+        "mlp_drops_hidden_derivatives", PS04, {"mlp_loss_and_grad": _mlp(derivative_at_layer="(j == len(params) - 1)")},
+        frozenset(ALL_PS04_CORRECTNESS - {"test_mlp_loss_and_grad_single_layer"}), "does not match",
+    ),
+    WrongSubmission(
+        "mlp_decays_biases", PS04, {"mlp_loss_and_grad": _mlp(bias_decay="weight_decay")},
+        frozenset({"test_mlp_loss_and_grad_weight_decay"}), "biases are not penalised",
+    ),
+    WrongSubmission(
+        "mlp_softmax_with_extra_derivative", PS04, {"mlp_loss_and_grad": _mlp(softmax_extra="True")},
+        frozenset({"test_mlp_loss_and_grad_classification", "test_mlp_loss_and_grad_single_layer",
+                   "test_mlp_loss_and_grad_weight_decay", "test_mlp_loss_and_grad_time_budget",
+                   "test_mlp_l1_loss_and_grad_values"}), "does not match",
+    ),
+    WrongSubmission(
+        "mlp_loop_over_examples", PS04, {"mlp_loss_and_grad": '''
+def mlp_loss_and_grad(params, X, Y, activations, loss, weight_decay=0.0):
+    t = X.shape[0]
+    J = 0.5 * weight_decay * sum(np.sum(W * W) for W, _ in params)
+    grads = [(weight_decay * W, np.zeros_like(b)) for W, b in params]
+    for i in range(t):
+        outputs = [X[i]]
+        for (W, b), name in zip(params, activations):
+            a = outputs[-1] @ W + b
+            if name == "tanh":
+                z = np.tanh(a)
+            elif name == "sigmoid":
+                z = np.exp(-np.logaddexp(0.0, -a))
+            elif name == "relu":
+                z = np.maximum(a, 0.0)
+            elif name == "softmax":
+                shifted = a - a.max()
+                log_p = shifted - np.log(np.exp(shifted).sum())
+                z = np.exp(log_p)
+            else:
+                z = a
+            outputs.append(z)
+        z = outputs[-1]
+        J += (-Y[i] @ log_p if loss == "softmax_nll" else 0.5 * np.sum((z - Y[i]) ** 2)) / t
+        delta = (z - Y[i]) / t
+        for j in reversed(range(len(params))):
+            name, z = activations[j], outputs[j + 1]
+            if name == "tanh":
+                delta = delta * (1.0 - z * z)
+            elif name == "sigmoid":
+                delta = delta * z * (1.0 - z)
+            elif name == "relu":
+                delta = delta * (z > 0)
+            grads[j][0][...] += np.outer(outputs[j], delta)
+            grads[j][1][...] += delta
+            delta = params[j][0] @ delta
+    return float(J), grads
+'''},
+        frozenset({"test_mlp_loss_and_grad_time_budget"}), "too slow",
+    ),
+    WrongSubmission(
+        "l1_penalty_gradient_is_w", PS04, {"mlp_l1_loss_and_grad": '''
+def mlp_l1_loss_and_grad(params, X, Y, activations, loss, l1):
+    J, grads = mlp_loss_and_grad(params, X, Y, activations, loss)
+    J += l1 * sum(np.sum(np.abs(W)) for W, _ in params)
+    return float(J), [(dW + l1 * W, db) for (dW, db), (W, _) in zip(grads, params)]
+'''},
+        frozenset({"test_mlp_l1_loss_and_grad_values"}), "mlp_l1_loss_and_grad",
+    ),
+]
+
 
 def by_assignment(assignment):
     return [w for w in WRONG_SUBMISSIONS if w.assignment == assignment]

@@ -28,6 +28,17 @@ INTERFACE = {
         "relu_backward": "(G, A)",
         "dense_tanh_backward": "(G, X, W, Z)",
     },
+    "ps03_softmax_cross_entropy": {
+        "softmax": "(A)",
+        "softmax_backward": "(G, Y)",
+        "cross_entropy": "(Z, T)",
+        "cross_entropy_backward": "(Z, T)",
+        "softmax_cross_entropy": "(A, T)",
+        "softmax_cross_entropy_labels": "(A, y)",
+    },
+    "ps04_feedforward_networks": {
+        "mlp_loss_and_grad": "(params, X, Y, activations, loss, weight_decay=0.0)",
+    },
 }
 
 

@@ -15,6 +15,8 @@ from autograder.notebooks import answer_namespace
 rng = np.random.default_rng(2026)
 PS01 = answer_namespace(source_path("ps01_gradient_checking"))
 PS02 = answer_namespace(source_path("ps02_linear_layers"))
+PS03 = answer_namespace(source_path("ps03_softmax_cross_entropy"))
+PS04 = answer_namespace(source_path("ps04_feedforward_networks"))
 TOL = 1e-7
 
 
@@ -113,3 +115,90 @@ def test_dense_layer_kernels(activation):
     assert_gradient(lambda X_: loss(X_, W, b), X, dX)
     assert_gradient(lambda W_: loss(X, W_, b), W, dW)
     assert_gradient(lambda b_: loss(X, W, b_), b, db)
+
+
+def _softmax_rows(A):
+    E = np.exp(A - A.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def _cross_entropy_after_softmax(A, T):
+    return -float(np.sum(T * np.log(_softmax_rows(A)))) / A.shape[0]
+
+
+def test_softmax_and_its_backward_pass():
+    A, C = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    Y = PS03["softmax"](A)
+    assert np.allclose(Y, _softmax_rows(A)) and np.allclose(Y.sum(axis=1), 1.0)
+    assert_gradient(lambda A_: float(np.sum(C * _softmax_rows(A_))), A, PS03["softmax_backward"](C, Y))
+
+
+def test_cross_entropy_and_its_gradient():
+    Z = _softmax_rows(0.5 * rng.standard_normal((4, 5)))
+    T = _softmax_rows(rng.standard_normal((4, 5)))
+    loss = lambda Z_: -float(np.sum(T * np.log(Z_))) / 4  # noqa: E731
+    assert PS03["cross_entropy"](Z, T) == pytest.approx(loss(Z))
+    assert_gradient(loss, Z, PS03["cross_entropy_backward"](Z, T))
+
+
+@pytest.mark.parametrize("targets", ["soft", "one-hot"])
+def test_fused_softmax_cross_entropy(targets):
+    A = 3 * rng.standard_normal((5, 4))
+    y = rng.integers(0, 4, 5)
+    T = _softmax_rows(rng.standard_normal((5, 4))) if targets == "soft" else np.eye(4)[y]
+    loss, dA = PS03["softmax_cross_entropy"](A, T)
+    assert loss == pytest.approx(_cross_entropy_after_softmax(A, T))
+    assert_gradient(lambda A_: _cross_entropy_after_softmax(A_, T), A, dA)
+    if targets == "one-hot":
+        loss_labels, dA_labels = PS03["softmax_cross_entropy_labels"](A, y)
+        assert loss_labels == pytest.approx(loss)
+        assert_gradient(lambda A_: _cross_entropy_after_softmax(A_, T), A, dA_labels)
+
+
+def test_label_smoothing_transfer_task():
+    A, y, eps = 2 * rng.standard_normal((5, 4)), rng.integers(0, 4, 5), 0.2
+    T = (1 - eps) * np.eye(4)[y] + eps / 4
+    loss, dA = PS03["label_smoothing_loss_and_grad"](A, y, eps)
+    assert loss == pytest.approx(_cross_entropy_after_softmax(A, T))
+    assert_gradient(lambda A_: _cross_entropy_after_softmax(A_, T), A, dA)
+
+
+def _network_objective(params, X, Y, activations, loss, weight_decay=0.0, l1=0.0):
+    """J of a fully connected network, written out layer by layer."""
+    functions = {"identity": lambda A: A, "tanh": np.tanh, "sigmoid": lambda A: 1 / (1 + np.exp(-A)),
+                 "relu": lambda A: np.where(A > 0, A, 0.0), "softmax": _softmax_rows}
+    Z = X
+    for (W, b), name in zip(params, activations, strict=True):
+        Z = functions[name](Z @ W + b)
+    data = -np.sum(Y * np.log(Z)) if loss == "softmax_nll" else 0.5 * np.sum((Z - Y) ** 2)
+    weights = [W for W, _ in params]
+    return data / X.shape[0] + 0.5 * weight_decay * sum(np.sum(W**2) for W in weights) + l1 * sum(
+        np.sum(np.abs(W)) for W in weights)
+
+
+@pytest.mark.parametrize("activations, loss, weight_decay", [
+    (("tanh", "identity"), "mse", 0.0),
+    (("sigmoid", "relu", "identity"), "mse", 0.2),
+    (("tanh", "softmax"), "softmax_nll", 0.1),
+    (("softmax",), "softmax_nll", 0.0),
+])
+def test_mlp_gradients(activations, loss, weight_decay):
+    sizes = [3, 4, 5][: len(activations)] + [2]
+    params = [(rng.standard_normal((m, n)), rng.standard_normal(n)) for m, n in zip(sizes[:-1], sizes[1:])]
+    X = rng.standard_normal((6, sizes[0]))
+    Y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], 6)] if loss == "softmax_nll" else rng.standard_normal((6, 2))
+    for name, l1 in (("mlp_loss_and_grad", 0.0), ("mlp_l1_loss_and_grad", 0.3)):
+        if name == "mlp_l1_loss_and_grad":
+            J, grads = PS04[name](params, X, Y, list(activations), loss, l1)
+            decay = 0.0
+        else:
+            J, grads = PS04[name](params, X, Y, list(activations), loss, weight_decay)
+            decay = weight_decay
+        assert J == pytest.approx(_network_objective(params, X, Y, activations, loss, decay, l1))
+        for j, (dW, db) in enumerate(grads):
+            for part, grad in ((0, dW), (1, db)):
+                def objective(P, j=j, part=part, decay=decay, l1=l1):
+                    changed = [list(layer) for layer in params]
+                    changed[j][part] = P
+                    return _network_objective(changed, X, Y, activations, loss, decay, l1)
+                assert_gradient(objective, params[j][part], grad)

@@ -83,3 +83,13 @@ def test_warnings_are_re_raised_on_the_trusted_side(sandbox):
 def test_cells_that_do_not_run_are_reported(sandbox):
     sandbox.call("scribbles", (np.ones(1),))  # starts the worker
     assert "SyntaxError" in sandbox.cell_errors["broken"][0]
+
+
+def test_in_place_changes_inside_lists_reach_the_caller():
+    box = Sandbox("ps02_linear_layers", {"decay": "def decay(params):\n    params[0][0][...] *= 0.5\n    return 0.0\n"})
+    try:
+        params = [(np.ones(3), np.ones(2))]
+        box.call("decay", (params,))
+        assert np.array_equal(params[0][0], np.full(3, 0.5)) and np.array_equal(params[0][1], np.ones(2))
+    finally:
+        box.close()

@@ -64,6 +64,10 @@ class _OutputCounter(threading.Thread):
             self.count += len(chunk)
 
 
+def _is_shared(value):
+    return isinstance(value, np.ndarray) and value.size > 0 and value.dtype.kind in protocol.NUMERIC_KINDS
+
+
 def _shared_array(array):
     """A memfd holding the bytes of ``array``; the worker maps it."""
     fd = os.memfd_create("argument")
@@ -204,26 +208,37 @@ class Sandbox:
         self._lose_worker()
 
     def _encode_arguments(self, args):
-        blobs, fds, forms = [], [], []
-        for arg in args:
-            if isinstance(arg, np.ndarray) and arg.size and arg.dtype.kind in protocol.NUMERIC_KINDS:
-                fds.append(_shared_array(arg))
-                forms.append({"shared": len(fds) - 1, "dtype": arg.dtype.str, "shape": list(arg.shape)})
-            elif callable(arg) and getattr(arg, "__module__", "") == f"autograder.assignments.{self.assignment}":
-                forms.append({"callable": arg.__name__})
-            else:
-                forms.append(protocol.encode(arg, blobs))
-        return forms, blobs, fds
+        """JSON forms of the arguments; arrays, also inside lists and tuples, go in shared memory."""
+        blobs, fds = [], []
+
+        def form(value):
+            if _is_shared(value):
+                fds.append(_shared_array(value))
+                return {"shared": len(fds) - 1, "dtype": value.dtype.str, "shape": list(value.shape)}
+            if isinstance(value, (list, tuple)):
+                return {type(value).__name__: [form(v) for v in value]}
+            if callable(value) and getattr(value, "__module__", "") == f"autograder.assignments.{self.assignment}":
+                return {"callable": value.__name__}
+            return protocol.encode(value, blobs)
+
+        return [form(arg) for arg in args], blobs, fds
 
     def _mirror_in_place_changes(self, args, fds):
         """Copy what the worker did to shared arguments back into the caller's arrays."""
         shared = iter(fds)
-        for arg in args:
-            if isinstance(arg, np.ndarray) and arg.size and arg.dtype.kind in protocol.NUMERIC_KINDS:
+
+        def mirror(value):
+            if _is_shared(value):
                 fd = next(shared)
-                after = np.frombuffer(os.pread(fd, arg.nbytes, 0), dtype=arg.dtype).reshape(arg.shape)
-                if not np.array_equal(after, arg, equal_nan=True) and arg.flags.writeable:
-                    np.copyto(arg, after)
+                after = np.frombuffer(os.pread(fd, value.nbytes, 0), dtype=value.dtype).reshape(value.shape)
+                if not np.array_equal(after, value, equal_nan=True) and value.flags.writeable:
+                    np.copyto(value, after)
+            elif isinstance(value, (list, tuple)):
+                for item in value:
+                    mirror(item)
+
+        for arg in args:
+            mirror(arg)
 
     def _decode_reply(self, reply, blobs, name):
         for message in reply.get("warnings", []):

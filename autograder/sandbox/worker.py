@@ -41,6 +41,8 @@ def _decode_argument(form, blobs, fds, module):
         return getattr(module, form["callable"])
     if isinstance(form, dict) and "tuple" in form:
         return tuple(_decode_argument(v, blobs, fds, module) for v in form["tuple"])
+    if isinstance(form, dict) and "list" in form:
+        return [_decode_argument(v, blobs, fds, module) for v in form["list"]]
     return protocol.decode(form, blobs)
 
 
