@@ -12,7 +12,7 @@ def central_gradient(f, X, h=1e-6):
     ``X`` may have any shape; the result has the same shape.  Entry ``i`` is
     ``(f(X + h e_i) - f(X - h e_i)) / 2h``: the truncation error is O(h^2).
     """
-    X = np.array(X, dtype=np.float64)  # a private copy that we perturb
+    X = np.array(X, dtype=np.float64, order="C")  # a private copy; C order makes reshape(-1) a view
     grad = np.empty_like(X)
     flat, grad_flat = X.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):

@@ -69,3 +69,8 @@ def test_taylor_order_two_for_right_gradient_and_one_for_wrong():
 
 def test_convergence_order_of_vanishing_remainders_is_infinite():
     assert convergence_order([0.1, 0.01], [0.0, 0.0]) == float("inf")
+
+
+def test_central_gradient_of_a_transposed_array():
+    X = np.arange(6.0).reshape(2, 3).T  # Fortran order
+    assert np.allclose(central_gradient(lambda V: float(np.sum(V**2)), X), 2 * X)
