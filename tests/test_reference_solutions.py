@@ -184,7 +184,7 @@ def _network_objective(params, X, Y, activations, loss, weight_decay=0.0, l1=0.0
 ])
 def test_mlp_gradients(activations, loss, weight_decay):
     sizes = [3, 4, 5][: len(activations)] + [2]
-    params = [(rng.standard_normal((m, n)), rng.standard_normal(n)) for m, n in zip(sizes[:-1], sizes[1:])]
+    params = [(rng.standard_normal((m, n)), rng.standard_normal(n)) for m, n in zip(sizes[:-1], sizes[1:], strict=True)]
     X = rng.standard_normal((6, sizes[0]))
     Y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], 6)] if loss == "softmax_nll" else rng.standard_normal((6, 2))
     for name, l1 in (("mlp_loss_and_grad", 0.0), ("mlp_l1_loss_and_grad", 0.3)):
