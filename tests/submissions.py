@@ -446,6 +446,57 @@ def mlp_l1_loss_and_grad(params, X, Y, activations, loss, l1):
     ),
 ]
 
+PS05 = "ps05_autoencoders"
+
+
+def _ps05(function, old, new):
+    """A reference answer of ps05 with one line changed."""
+    from autograder.notebooks import answer_cells, load
+
+    code = answer_cells(load(SOLUTIONS / PS05 / f"{PS05}.ipynb"))[function]
+    assert old in code, old
+    return {function: code.replace(old, new)}
+
+
+TIED_CELLS = {"test_tied_autoencoder_loss_and_grad_loss", "test_tied_autoencoder_loss_and_grad_weights",
+              "test_tied_autoencoder_loss_and_grad_biases", "test_tied_autoencoder_loss_and_grad_inputs_unchanged"}
+
+WRONG_SUBMISSIONS += [
+    WrongSubmission(
+        "tied_only_encoder_term", PS05,
+        _ps05("tied_autoencoder_loss_and_grad", "dWs[k - 1 - j] += gradient.T", "pass"),
+        frozenset({"test_tied_autoencoder_loss_and_grad_weights"}), "only one of the two terms",
+    ),
+    WrongSubmission(
+        "tied_decoder_term_not_transposed", PS05,
+        _ps05("tied_autoencoder_loss_and_grad", "dWs[k - 1 - j] += gradient.T", "dWs[k - 1 - j] += gradient"),
+        frozenset(TIED_CELLS), "raised ValueError",
+    ),
+    WrongSubmission(
+        "tied_gradient_without_1_over_t", PS05,
+        _ps05("tied_autoencoder_loss_and_grad", "E = residual / t", "E = residual"),
+        frozenset({"test_tied_autoencoder_loss_and_grad_weights", "test_tied_autoencoder_loss_and_grad_biases"}),
+        "t times the right answer",
+    ),
+    WrongSubmission(
+        "scaled_delta_without_alpha", PS05,
+        _ps05("scaled_tied_autoencoder_loss_and_grad", "delta = scales[j] * derivative * E", "delta = derivative * E"),
+        frozenset({"test_scaled_tied_autoencoder_loss_and_grad_weights_and_biases",
+                   "test_scaled_tied_autoencoder_loss_and_grad_alphas"}), "does not match",
+    ),
+    WrongSubmission(
+        "scaled_dalpha_from_scaled_output", PS05,
+        _ps05("scaled_tied_autoencoder_loss_and_grad", "dalphas[j - (K - 1)] = np.sum(F * E)",
+              "dalphas[j - (K - 1)] = np.sum(inputs[j + 1] * E)"),
+        frozenset({"test_scaled_tied_autoencoder_loss_and_grad_alphas"}), "dalphas returned by",
+    ),
+    WrongSubmission(
+        "sparse_penalty_missing_from_gradient", PS05,
+        _ps05("sparse_tied_autoencoder_loss_and_grad", "E = E + (beta / t) * np.sign(code)", "pass"),
+        frozenset({"test_sparse_tied_autoencoder_loss_and_grad_values"}), "does not match",
+    ),
+]
+
 
 def by_assignment(assignment):
     return [w for w in WRONG_SUBMISSIONS if w.assignment == assignment]

@@ -39,6 +39,10 @@ INTERFACE = {
     "ps04_feedforward_networks": {
         "mlp_loss_and_grad": "(params, X, Y, activations, loss, weight_decay=0.0)",
     },
+    "ps05_autoencoders": {
+        "tied_autoencoder_loss_and_grad": "(Ws, bs, X, activations)",
+        "scaled_tied_autoencoder_loss_and_grad": "(Ws, bs, alphas, X, activations)",
+    },
 }
 
 

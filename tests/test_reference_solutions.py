@@ -17,6 +17,7 @@ PS01 = answer_namespace(source_path("ps01_gradient_checking"))
 PS02 = answer_namespace(source_path("ps02_linear_layers"))
 PS03 = answer_namespace(source_path("ps03_softmax_cross_entropy"))
 PS04 = answer_namespace(source_path("ps04_feedforward_networks"))
+PS05 = answer_namespace(source_path("ps05_autoencoders"))
 TOL = 1e-7
 
 
@@ -202,3 +203,44 @@ def test_mlp_gradients(activations, loss, weight_decay):
                     changed[j][part] = P
                     return _network_objective(changed, X, Y, activations, loss, decay, l1)
                 assert_gradient(objective, params[j][part], grad)
+
+
+def _autoencoder_objective(Ws, bs, X, activations, alphas=None, beta=0.0):
+    """J of a tied auto-encoder, written out layer by layer."""
+    functions = {"identity": lambda A: A, "tanh": np.tanh, "sigmoid": lambda A: 1 / (1 + np.exp(-A)),
+                 "relu": lambda A: np.where(A > 0, A, 0.0)}
+    K = len(Ws)
+    layers = list(Ws) + [W.T for W in reversed(Ws)]
+    scales = [1.0] * (K - 1) + (list(alphas) if alphas is not None else [1.0] * (K + 1))
+    Z, penalty = X, 0.0
+    for j, (W, b, name, scale) in enumerate(zip(layers, bs, activations, scales, strict=True)):
+        Z = scale * functions[name](Z @ W + b)
+        if j == K - 1:
+            penalty = beta * np.sum(np.abs(Z))
+    return (0.5 * np.sum((Z - X) ** 2) + penalty) / X.shape[0]
+
+
+@pytest.mark.parametrize("variant", ["tied", "scaled", "sparse"])
+def test_autoencoder_gradients(variant):
+    sizes, activations = (6, 4, 3), ["tanh", "sigmoid", "tanh", "identity"]
+    Ws = [rng.standard_normal((m, n)) / 2 for m, n in zip(sizes[:-1], sizes[1:], strict=True)]
+    bs = [rng.standard_normal(n) / 2 for n in (4, 3, 4, 6)]
+    X = rng.standard_normal((5, 6))
+    alphas = rng.uniform(0.5, 1.5, 3) if variant == "scaled" else None
+    beta = 0.3 if variant == "sparse" else 0.0
+    if variant == "tied":
+        J, dWs, dbs = PS05["tied_autoencoder_loss_and_grad"](Ws, bs, X, activations)
+    elif variant == "scaled":
+        J, dWs, dbs, dalphas = PS05["scaled_tied_autoencoder_loss_and_grad"](Ws, bs, alphas, X, activations)
+        assert_gradient(lambda a: _autoencoder_objective(Ws, bs, X, activations, a), alphas, dalphas)
+    else:
+        J, dWs, dbs = PS05["sparse_tied_autoencoder_loss_and_grad"](Ws, bs, X, activations, beta)
+    assert J == pytest.approx(_autoencoder_objective(Ws, bs, X, activations, alphas, beta))
+    for params, grads in ((Ws, dWs), (bs, dbs)):
+        for index, grad in enumerate(grads):
+            def objective(P, params=params, index=index):
+                changed = list(params)
+                changed[index] = P
+                Ws_, bs_ = (changed, bs) if params is Ws else (Ws, changed)
+                return _autoencoder_objective(Ws_, bs_, X, activations, alphas, beta)
+            assert_gradient(objective, params[index], grad)
