@@ -13,6 +13,7 @@ import html
 import json
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from conftest import ASSIGNMENTS, ROOT, graded_cells, source_path
@@ -43,51 +44,60 @@ def submit(course_dir, student, assignment, notebook):
     (folder / f"{assignment}.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def graded_course(tmp_path_factory):
-    """Grade every submission of every assignment; return the course folder."""
-    course_dir = tmp_path_factory.mktemp("course")
-    shutil.copytree(ROOT / "solutions", course_dir / "solutions")
+def grade_assignment(course_dir, assignment):
+    """Release one assignment in its own scratch course, submit, grade, regrade."""
+    shutil.copytree(ROOT / "solutions" / assignment, course_dir / "solutions" / assignment)
     shutil.copy(ROOT / "nbgrader_config.py", course_dir)
     with open(course_dir / "nbgrader_config.py", "a") as config:
         config.write("\nc.TrustedGrading.call_timeout = 10.0  # endless loops need not take 30 s here\n")
-    for assignment in ASSIGNMENTS:
-        course.run_nbgrader(course_dir, "generate_assignment", assignment, "--force")
-        release = notebooks.load(course_dir / "exercises" / assignment / f"{assignment}.ipynb")
-        reference = reference_answers(assignment)
-        submit(course_dir, "solution", assignment, filled(release, reference))
-        submit(course_dir, "release", assignment, release)
-        for wrong in by_assignment(assignment) + attacks_on(assignment):
-            notebook = filled(release, {**reference, **wrong.answers})
-            if getattr(wrong, "mutate", None):
-                wrong.mutate(notebook)
-            submit(course_dir, wrong.name, assignment, notebook)
-        course.run_nbgrader(course_dir, "autograde", assignment, "--force")
-        course.run_nbgrader(course_dir, "generate_feedback", assignment, "--force")
-        for student in REGRADED[assignment]:
-            FIRST_SCORES[assignment, student] = cell_scores(course_dir, assignment, student)
-            course.run_nbgrader(course_dir, "autograde", assignment, "--force", f"--student={student}")
-    return course_dir
+    course.run_nbgrader(course_dir, "generate_assignment", assignment, "--force")
+    release = notebooks.load(course_dir / "exercises" / assignment / f"{assignment}.ipynb")
+    reference = reference_answers(assignment)
+    submit(course_dir, "solution", assignment, filled(release, reference))
+    submit(course_dir, "release", assignment, release)
+    for wrong in by_assignment(assignment) + attacks_on(assignment):
+        notebook = filled(release, {**reference, **wrong.answers})
+        if getattr(wrong, "mutate", None):
+            wrong.mutate(notebook)
+        submit(course_dir, wrong.name, assignment, notebook)
+    course.run_nbgrader(course_dir, "autograde", assignment, "--force")
+    course.run_nbgrader(course_dir, "generate_feedback", assignment, "--force")
+    for student in REGRADED[assignment]:
+        FIRST_SCORES[assignment, student] = cell_scores({assignment: course_dir}, assignment, student)
+        course.run_nbgrader(course_dir, "autograde", assignment, "--force", f"--student={student}")
+
+
+@pytest.fixture(scope="module")
+def graded_course(tmp_path_factory):
+    """Grade every assignment, two at a time, each in its own course folder.
+
+    Returns {assignment: course folder}.
+    """
+    folders = {a: tmp_path_factory.mktemp(a) for a in ASSIGNMENTS}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for done in [pool.submit(grade_assignment, folders[a], a) for a in ASSIGNMENTS]:
+            done.result()
+    return folders
 
 
 REGRADED = {a: ["solution", "release", by_assignment(a)[0].name] for a in ASSIGNMENTS}
 FIRST_SCORES = {}
 
 
-def cell_scores(course_dir, assignment, student):
+def cell_scores(graded_course, assignment, student):
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gradebook:
+    with Gradebook(f"sqlite:///{graded_course[assignment] / 'gradebook.db'}") as gradebook:
         submission = gradebook.find_submission_notebook(assignment, assignment, student)
         return {grade.name: (grade.score, grade.max_score) for grade in submission.grades}
 
 
-def autograded(course_dir, assignment, student):
-    return notebooks.load(course_dir / "autograded" / student / assignment / f"{assignment}.ipynb")
+def autograded(graded_course, assignment, student):
+    return notebooks.load(graded_course[assignment] / "autograded" / student / assignment / f"{assignment}.ipynb")
 
 
-def feedback_text(course_dir, assignment, student):
-    page = course_dir / "feedback" / student / assignment / f"{assignment}.html"
+def feedback_text(graded_course, assignment, student):
+    page = graded_course[assignment] / "feedback" / student / assignment / f"{assignment}.html"
     return " ".join(html.unescape(page.read_text(encoding="utf-8")).split())
 
 
