@@ -41,10 +41,12 @@ def relative_error(A, B):
     """``||A - B||_F / max(||A||_F, ||B||_F)``, and 0.0 when both are zero."""
     A = np.asarray(A, dtype=np.float64)
     B = np.asarray(B, dtype=np.float64)
-    scale = max(np.linalg.norm(A), np.linalg.norm(B))
-    if scale == 0.0:
+    # Divide by the largest entry first, so that norms of huge entries cannot overflow.
+    largest = max(float(np.max(np.abs(A), initial=0.0)), float(np.max(np.abs(B), initial=0.0)))
+    if largest == 0.0:
         return 0.0
-    return float(np.linalg.norm(A - B) / scale)
+    A, B = A / largest, B / largest
+    return float(np.linalg.norm(A - B) / max(np.linalg.norm(A), np.linalg.norm(B)))
 
 
 def taylor_remainders(f, X, grad, V, steps):

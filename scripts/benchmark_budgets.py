@@ -16,6 +16,8 @@ from autograder import budgets
 from autograder.assignments import ps02_linear_layers as ps02
 from autograder.assignments import ps03_softmax_cross_entropy as ps03
 from autograder.assignments import ps04_feedforward_networks as ps04
+from autograder.assignments import ps06_nonlinear_least_squares as ps06
+from autograder.assignments import ps07_word_embeddings as ps07
 from autograder.notebooks import answer_cells
 from autograder.notebooks import load as load_notebook
 from autograder.sandbox.remote import Sandbox
@@ -67,6 +69,8 @@ LABELS_VERSIONS = {
     "dense one-hot targets": wrong_submission("labels_build_one_hot"),
 }
 MLP_VERSIONS = {"loop over the examples": wrong_submission("mlp_loop_over_examples")}
+TANH_VERSIONS = {"unfused temporaries": wrong_submission("tanh_unfused_temporaries")}
+SGNS_VERSIONS = {"loop over the batch": wrong_submission("sgns_loop_over_the_batch")}
 
 # (title, assignment, function, versions, make_args, memory budget, time budget, the named array's bytes)
 KERNELS = [
@@ -84,6 +88,12 @@ KERNELS = [
     ("ps04 mlp_loss_and_grad, layers " + "-".join(map(str, ps04.BUDGET_LAYERS)) + f", batch {ps04.BUDGET_BATCH}",
      "ps04_feedforward_networks", "mlp_loss_and_grad", MLP_VERSIONS, ps04.mlp_budget_arguments,
      None, ps04.MLP_TIME, lambda: 1),
+    ("ps06 tanh_least_squares, m, n, p = " + ", ".join(map(str, ps06.BUDGET_SIZES)),
+     "ps06_nonlinear_least_squares", "tanh_least_squares", TANH_VERSIONS, ps06.budget_arguments,
+     ps06.TANH_MEMORY, None, lambda: ps06.budget_arguments(0)[2].nbytes),
+    ("ps07 sgns_loss_and_grad, V, d, N, K = " + ", ".join(map(str, ps07.BUDGET_SHAPE)),
+     "ps07_word_embeddings", "sgns_loss_and_grad", SGNS_VERSIONS, ps07.sgns_budget_arguments,
+     None, ps07.SGNS_TIME, lambda: 1),
 ]
 
 def reference_cells(assignment):
@@ -103,14 +113,17 @@ def measure(assignment, function, versions, make_args, memory_budget, time_budge
                     args = make_args(0)
                     value, traced, resident = sandbox.measure_memory(function, args)
                     used = (max(traced, resident) - budgets._nbytes(value)) / unit_bytes
-                ratio, own, theirs = budgets.time_ratio(
-                    sandbox.function(function), reference.function(function), make_args,
-                    time_budget.repeats, name=function)
+                ratio = own = theirs = None
+                if time_budget is not None:
+                    ratio, own, theirs = budgets.time_ratio(
+                        sandbox.function(function), reference.function(function), make_args,
+                        time_budget.repeats, name=function)
             finally:
                 if sandbox is not reference:
                     sandbox.close()
             memory_ok = used is None or used <= memory_budget.multiple + memory_budget.tolerance
-            rows.append((label, used, memory_ok, ratio, ratio <= time_budget.ratio, own, theirs))
+            time_ok = ratio is None or ratio <= time_budget.ratio
+            rows.append((label, used, memory_ok, ratio, time_ok, own, theirs))
     finally:
         reference.close()
     return rows
@@ -125,10 +138,13 @@ def report(title, rows, memory_budget, time_budget):
         verdict = "passes" if memory_ok and time_ok else "FAILS " + " and ".join(
             w for w, ok in (("memory", memory_ok), ("time", time_ok)) if not ok)
         memory = f"{used:14.2f}" if used is not None else f"{'(no budget)':>14s}"
-        print(f"  {label:24s} {memory}  {ratio:10.2f}  {own * 1e3:9.1f}  {theirs * 1e3:12.1f}   {verdict}")
+        timing = (f"{ratio:10.2f}  {own * 1e3:9.1f}  {theirs * 1e3:12.1f}" if ratio is not None
+                  else f"{'(no budget)':>10s}  {'':9s}  {'':12s}")
+        print(f"  {label:24s} {memory}  {timing}   {verdict}")
     memory_text = (f"memory <= {memory_budget.multiple:g} (+{memory_budget.tolerance:g} tolerance) arrays the size "
                    f"of {memory_budget.unit_name}; " if memory_budget else "no memory budget; ")
-    print(f"  budgets: {memory_text}time <= {time_budget.ratio:g} x reference")
+    time_text = f"time <= {time_budget.ratio:g} x reference" if time_budget else "no time budget"
+    print(f"  budgets: {memory_text}{time_text}")
 
 
 def main():

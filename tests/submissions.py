@@ -449,13 +449,17 @@ def mlp_l1_loss_and_grad(params, X, Y, activations, loss, l1):
 PS05 = "ps05_autoencoders"
 
 
-def _ps05(function, old, new):
-    """A reference answer of ps05 with one line changed."""
+def _reference_answer(assignment, function, old, new):
+    """A reference answer with one line changed."""
     from autograder.notebooks import answer_cells, load
 
-    code = answer_cells(load(SOLUTIONS / PS05 / f"{PS05}.ipynb"))[function]
+    code = answer_cells(load(SOLUTIONS / assignment / f"{assignment}.ipynb"))[function]
     assert old in code, old
-    return {function: code.replace(old, new)}
+    return code.replace(old, new)
+
+
+def _ps05(function, old, new):
+    return {function: _reference_answer(PS05, function, old, new)}
 
 
 TIED_CELLS = {"test_tied_autoencoder_loss_and_grad_loss", "test_tied_autoencoder_loss_and_grad_weights",
@@ -494,6 +498,120 @@ WRONG_SUBMISSIONS += [
         "sparse_penalty_missing_from_gradient", PS05,
         _ps05("sparse_tied_autoencoder_loss_and_grad", "E = E + (beta / t) * np.sign(code)", "pass"),
         frozenset({"test_sparse_tied_autoencoder_loss_and_grad_values"}), "does not match",
+    ),
+]
+
+PS06 = "ps06_nonlinear_least_squares"
+PLAIN_TANH = """
+def tanh_least_squares(X, Y, C):
+    Z = np.tanh(Y @ X)
+    residual = Z - C
+    f = 0.5 * np.sum(residual ** 2)
+    return float(f), Y.T @ (residual * (1.0 - Z ** 2))
+"""
+
+WRONG_SUBMISSIONS += [
+    WrongSubmission(
+        "tanh_derivative_missing", PS06,
+        {"tanh_least_squares": PLAIN_TANH.replace("(residual * (1.0 - Z ** 2))", "residual")},
+        frozenset({"test_tanh_least_squares_gradient", "test_tanh_least_squares_memory_budget"}),
+        "derivative of the activation is missing",
+    ),
+    WrongSubmission(
+        "tanh_unfused_temporaries", PS06, {"tanh_least_squares": PLAIN_TANH},
+        frozenset({"test_tanh_least_squares_memory_budget"}), "uses too much memory",
+    ),
+    WrongSubmission(
+        "tanh_gradient_sign", PS06,
+        {"tanh_least_squares": _reference_answer(PS06, "tanh_least_squares", "residual = Z - C[rows]",
+                                                 "residual = C[rows] - Z").replace(
+            "f += 0.5 * np.vdot(residual, residual)", "f += 0.5 * np.vdot(residual, residual)")},
+        frozenset({"test_tanh_least_squares_gradient"}), "wrong sign",
+    ),
+    WrongSubmission(
+        "tanh_value_without_half", PS06,
+        {"tanh_least_squares": _reference_answer(PS06, "tanh_least_squares", "f += 0.5 * np.vdot(residual, residual)",
+                                                 "f += np.vdot(residual, residual)")},
+        frozenset({"test_tanh_least_squares_value"}), "2 times the right answer",
+    ),
+    WrongSubmission(
+        "entry_indices_swapped", PS06, {"tanh_least_squares_entry": '''
+def tanh_least_squares_entry(X, Y, C, i, j):
+    z = np.tanh(Y @ X[:, i])
+    return float(np.sum(Y[:, j] * (1.0 - z * z) * (z - C[:, i])))
+'''},
+        frozenset({"test_tanh_least_squares_entry_values"}), "indices are swapped",
+    ),
+    WrongSubmission(
+        "entry_from_the_whole_gradient", PS06, {"tanh_least_squares_entry": '''
+def tanh_least_squares_entry(X, Y, C, i, j):
+    Z = np.tanh(Y @ X)
+    return float((Y.T @ ((Z - C) * (1.0 - Z * Z)))[i, j])
+'''},
+        frozenset({"test_tanh_least_squares_entry_memory_budget"}), "uses too much memory",
+    ),
+]
+
+PS07 = "ps07_word_embeddings"
+SGNS_CELLS = {"test_sgns_loss_and_grad_center_gradient", "test_sgns_loss_and_grad_context_gradient",
+              "test_sgns_loss_and_grad_time_budget"}
+
+WRONG_SUBMISSIONS += [
+    WrongSubmission(
+        "log_sigmoid_sign_erratum", PS07,
+        {"log_sigmoid": "\ndef log_sigmoid(x):\n    return -np.logaddexp(0.0, x)\n"},
+        frozenset({"test_log_sigmoid_values", "test_log_sigmoid_stable"}), "sign of the exponent is wrong",
+    ),
+    WrongSubmission(
+        "log_sigmoid_naive", PS07,
+        {"log_sigmoid": "\ndef log_sigmoid(x):\n    return np.log(1.0 / (1.0 + np.exp(-x)))\n"},
+        frozenset({"test_log_sigmoid_stable"}), "RuntimeWarning",
+    ),
+    WrongSubmission(
+        "bilinear_dB_transposed", PS07,
+        {"bilinear_grad": "\ndef bilinear_grad(u, B, v):\n    return B @ v, np.outer(v, u), B.T @ u\n"},
+        frozenset({"test_bilinear_grad_values"}), "transposed",
+    ),
+    WrongSubmission(
+        "sgns_drops_repeated_indices", PS07,
+        {"sgns_loss_and_grad": _reference_answer(PS07, "sgns_loss_and_grad", "np.add.at(dW_in, centers, ",
+                                                 "dW_in[centers] += (").replace(
+            "np.add.at(dW_out, contexts, g_pos[:, None] * v)", "dW_out[contexts] += g_pos[:, None] * v")},
+        frozenset(SGNS_CELLS), "repeated indices were dropped",
+    ),
+    WrongSubmission(
+        "sgns_negative_pairs_sign", PS07,
+        {"sgns_loss_and_grad": _reference_answer(PS07, "sgns_loss_and_grad",
+                                                 "g_neg = np.exp(-np.logaddexp(0.0, -s_neg)) / N",
+                                                 "g_neg = -np.exp(-np.logaddexp(0.0, -s_neg)) / N")},
+        frozenset(SGNS_CELLS), "does not match",
+    ),
+    WrongSubmission(
+        "sgns_loop_over_the_batch", PS07, {"sgns_loss_and_grad": '''
+def sgns_loss_and_grad(W_in, W_out, centers, contexts, negatives):
+    N = centers.size
+    loss = 0.0
+    dW_in = np.zeros_like(W_in)
+    dW_out = np.zeros_like(W_out)
+    for b in range(N):
+        v = W_in[centers[b]]
+        for word, label in [(contexts[b], 1.0)] + [(n, -1.0) for n in negatives[b]]:
+            u = W_out[word]
+            score = label * (u @ v)
+            loss += np.logaddexp(0.0, -score) / N
+            g = -label * np.exp(-np.logaddexp(0.0, score)) / N
+            dW_in[centers[b]] += g * u
+            dW_out[word] += g * v
+    return float(loss), dW_in, dW_out
+'''},
+        frozenset({"test_sgns_loss_and_grad_time_budget"}), "too slow",
+    ),
+    WrongSubmission(
+        "weighted_sgns_ignores_weights", PS07, {"weighted_sgns_loss_and_grad": '''
+def weighted_sgns_loss_and_grad(W_in, W_out, centers, contexts, negatives, weights):
+    return sgns_loss_and_grad(W_in, W_out, centers, contexts, negatives)
+'''},
+        frozenset({"test_weighted_sgns_loss_and_grad_values"}), "weighted_sgns_loss_and_grad",
     ),
 ]
 

@@ -11,9 +11,10 @@ from test_release import significant_lines
 from autograder import notebooks
 
 CHAPTERS = ["notation_and_differentials", "checking_gradients", "linear_layers_and_activations",
-            "softmax_and_cross_entropy", "feedforward_networks", "autoencoders"]
+            "softmax_and_cross_entropy", "feedforward_networks", "autoencoders", "nonlinear_least_squares",
+            "word_embeddings"]
 FIGURES = {"checking_gradients": 2, "linear_layers_and_activations": 1, "softmax_and_cross_entropy": 1,
-           "feedforward_networks": 1, "autoencoders": 1}
+           "feedforward_networks": 1, "autoencoders": 1, "nonlinear_least_squares": 1, "word_embeddings": 1}
 
 
 @pytest.fixture(scope="module")

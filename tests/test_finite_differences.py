@@ -74,3 +74,9 @@ def test_convergence_order_of_vanishing_remainders_is_infinite():
 def test_central_gradient_of_a_transposed_array():
     X = np.arange(6.0).reshape(2, 3).T  # Fortran order
     assert np.allclose(central_gradient(lambda V: float(np.sum(V**2)), X), 2 * X)
+
+
+def test_relative_error_of_huge_entries_does_not_overflow():
+    with np.errstate(all="raise"):
+        assert relative_error(np.array([1e308, -1e308]), np.array([1e308, -1e308])) == 0.0
+        assert relative_error(np.array([1e308, 0.0]), np.array([0.0, 0.0])) == 1.0

@@ -43,6 +43,15 @@ INTERFACE = {
         "tied_autoencoder_loss_and_grad": "(Ws, bs, X, activations)",
         "scaled_tied_autoencoder_loss_and_grad": "(Ws, bs, alphas, X, activations)",
     },
+    "ps06_nonlinear_least_squares": {
+        "tanh_least_squares": "(X, Y, C)",
+        "tanh_least_squares_entry": "(X, Y, C, i, j)",
+    },
+    "ps07_word_embeddings": {
+        "log_sigmoid": "(x)",
+        "bilinear_grad": "(u, B, v)",
+        "sgns_loss_and_grad": "(W_in, W_out, centers, contexts, negatives)",
+    },
 }
 
 

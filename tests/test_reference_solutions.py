@@ -18,6 +18,8 @@ PS02 = answer_namespace(source_path("ps02_linear_layers"))
 PS03 = answer_namespace(source_path("ps03_softmax_cross_entropy"))
 PS04 = answer_namespace(source_path("ps04_feedforward_networks"))
 PS05 = answer_namespace(source_path("ps05_autoencoders"))
+PS06 = answer_namespace(source_path("ps06_nonlinear_least_squares"))
+PS07 = answer_namespace(source_path("ps07_word_embeddings"))
 TOL = 1e-7
 
 
@@ -244,3 +246,55 @@ def test_autoencoder_gradients(variant):
                 Ws_, bs_ = (changed, bs) if params is Ws else (Ws, changed)
                 return _autoencoder_objective(Ws_, bs_, X, activations, alphas, beta)
             assert_gradient(objective, params[index], grad)
+
+
+@pytest.mark.parametrize("squash", ["tanh", "sigmoid"])
+def test_nonlinear_least_squares(squash):
+    m, n, p = 300, 4, 3  # more rows than one block of the blocked kernel
+    Y, X, C = rng.standard_normal((m, n)) / 2, rng.standard_normal((n, p)), rng.uniform(-1, 1, (m, p))
+    g = np.tanh if squash == "tanh" else (lambda A: 1 / (1 + np.exp(-A)))
+    objective = lambda X_: 0.5 * np.linalg.norm(g(Y @ X_) - C) ** 2  # noqa: E731
+    f, grad = PS06[f"{squash}_least_squares"](X, Y, C)
+    assert f == pytest.approx(objective(X))
+    assert_gradient(objective, X, grad)
+    if squash == "tanh":
+        for i, j in ((0, 0), (3, 2), (1, 1)):
+            assert PS06["tanh_least_squares_entry"](X, Y, C, i, j) == pytest.approx(grad[i, j])
+
+
+def test_log_sigmoid_and_bilinear_gradient():
+    x = np.array([-1e4, -30.0, -1.0, 0.0, 2.0, 50.0])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        got = PS07["log_sigmoid"](x)
+    assert np.allclose(got[1:5], np.log(1 / (1 + np.exp(-x[1:5])))) and got[0] == -1e4
+    u, B, v = rng.standard_normal(3), rng.standard_normal((3, 4)), rng.standard_normal(4)
+    du, dB, dv = PS07["bilinear_grad"](u, B, v)
+    assert_gradient(lambda u_: u_ @ B @ v, u, du)
+    assert_gradient(lambda B_: u @ B_ @ v, B, dB)
+    assert_gradient(lambda v_: u @ B @ v_, v, dv)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_sgns_gradients_with_repeated_words(weighted):
+    V, d, N, K = 6, 3, 8, 3
+    W_in, W_out = rng.standard_normal((V, d)), rng.standard_normal((V, d))
+    centers, contexts, negatives = rng.integers(0, V, N), rng.integers(0, V, N), rng.integers(0, V, (N, K))
+    centers[:3] = 2
+    weights = rng.uniform(0.5, 2, N) if weighted else np.ones(N)
+
+    def loss(W_in_, W_out_):  # a loop over pairs, the definition itself
+        total = 0.0
+        for b in range(N):
+            v = W_in_[centers[b]]
+            total += weights[b] * np.log(1 / (1 + np.exp(-W_out_[contexts[b]] @ v)))
+            total += weights[b] * sum(np.log(1 / (1 + np.exp(W_out_[n] @ v))) for n in negatives[b])
+        return -total / N
+
+    args = (W_in, W_out, centers, contexts, negatives)
+    if weighted:
+        value, dW_in, dW_out = PS07["weighted_sgns_loss_and_grad"](*args, weights)
+    else:
+        value, dW_in, dW_out = PS07["sgns_loss_and_grad"](*args)
+    assert value == pytest.approx(loss(W_in, W_out))
+    assert_gradient(lambda W: loss(W, W_out), W_in, dW_in)
+    assert_gradient(lambda W: loss(W_in, W), W_out, dW_out)

@@ -153,6 +153,10 @@ class Worker:
         if self.process.poll() is None:
             self.process.kill()
         status = self.process.wait()
+        for counter in self.output:
+            counter.join(timeout=5)
+        self.process.stdout.close()
+        self.process.stderr.close()
         self.sock.close()
         self.workdir.cleanup()
         return status
