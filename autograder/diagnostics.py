@@ -103,9 +103,11 @@ def diagnose(got, expected, *, name="the result", rtol=DEFAULT_RTOL,
     if _close(got, -expected, rtol):
         return Diagnosis("sign", f"{name} has the wrong sign: it is exactly minus the right answer.")
 
-    norm2 = float(np.sum(expected * expected))
+    largest = max(float(np.abs(expected).max(initial=0.0)), float(np.abs(got).max(initial=0.0)))
+    unit_expected, unit_got = expected / largest, got / largest  # scaled: huge entries cannot overflow
+    norm2 = float(np.sum(unit_expected * unit_expected))
     if norm2 > 0:
-        c = float(np.sum(got * expected)) / norm2
+        c = float(np.sum(unit_got * unit_expected)) / norm2
         # A factor within 0.1% of 1 is an inaccuracy, not a missing constant.
         if abs(c - 1.0) > 1e-3 and _close(got, c * expected, rtol):
             described = _describe_factor(c, factor_names or {})
