@@ -146,7 +146,7 @@ def sgns_loss_and_grad_inputs_unchanged(sgns_loss_and_grad, case="hidden"):
                                       name="sgns_loss_and_grad")
 
 
-SGNS_TIME = budgets.TimeBudget(ratio=2.5)
+SGNS_TIME = budgets.TimeBudget(ratio=4.0)
 BUDGET_SHAPE = (5000, 64, 4096, 5)  # V, d, N, K
 
 
