@@ -76,8 +76,12 @@ def measure_memory(func, args):
     return _measure_locally(func, args)
 
 
-def check_memory_budget(func, args, budget, unit_bytes, *, name):
-    """Fail unless one call stays within ``budget`` beyond its outputs."""
+MEMORY_ADVICE = "Reuse one temporary with in-place operations (*=, out=) instead of creating new arrays."
+TIME_ADVICE = "Avoid Python loops over the batch: one matrix product does the whole sum."
+
+
+def check_memory_budget(func, args, budget, unit_bytes, *, name, advice=MEMORY_ADVICE):
+    """Fail unless one call stays within ``budget`` beyond its outputs; ``advice`` ends the message."""
     value, traced, resident = measure_memory(func, args)
     extra = max(traced, resident) - _nbytes(value)
     used = extra / unit_bytes
@@ -88,8 +92,7 @@ def check_memory_budget(func, args, budget, unit_bytes, *, name):
         raise GradingFailure(
             f"{name} uses too much memory: {used:.2f} arrays the size of {budget.unit_name} "
             f"({unit_bytes / MB:.1f} MB each) beyond its outputs ({measured}, outputs "
-            f"{_nbytes(value) / MB:.1f} MB); the budget is {budget.multiple:g}. "
-            "Reuse one temporary with in-place operations (*=, out=) instead of creating new arrays."
+            f"{_nbytes(value) / MB:.1f} MB); the budget is {budget.multiple:g}. {advice}"
         )
     return used
 
@@ -128,7 +131,7 @@ def time_ratio(func, reference, make_args, repeats, *, name):
     return float(np.median(own) / np.median(theirs)), float(np.median(own)), float(np.median(theirs))
 
 
-def check_time_budget(func, reference, make_args, budget, *, name):
+def check_time_budget(func, reference, make_args, budget, *, name, advice=TIME_ADVICE):
     """Fail unless ``func`` runs within ``budget.ratio`` times the reference.
 
     Without a reference (a student's own kernel), only the student's time is
@@ -145,7 +148,6 @@ def check_time_budget(func, reference, make_args, budget, *, name):
     if ratio > budget.ratio:
         raise GradingFailure(
             f"{name} is too slow: median {own * 1e3:.1f} ms against the reference's {theirs * 1e3:.1f} ms, "
-            f"{ratio:.1f} times as long; the budget is {budget.ratio:g} times. "
-            "Avoid Python loops over the batch: one matrix product does the whole sum."
+            f"{ratio:.1f} times as long; the budget is {budget.ratio:g} times. {advice}"
         )
     return ratio

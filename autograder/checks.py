@@ -195,3 +195,26 @@ def check_taylor(loss, X, grad, *, name, rng):
             f"{name} fails the Taylor remainder test: |f(X+hV) - f(X) - h {name}.V| "
             f"falls like h^{order:.2f}, but like h^2 for the true gradient."
         )
+
+
+def check_gradients(objective, points, grads, names, *, label, rng=None, known_mistakes=None):
+    """Check the gradient of ``objective(*points)`` with respect to each of ``points``.
+
+    grads[i] is the student's gradient for points[i] and names[i] its name.
+    Without ``rng`` every entry is compared with central differences (small
+    inputs; ``known_mistakes`` maps a name to its mistakes); with ``rng`` the
+    check uses random directions and the Taylor test (large inputs).
+    """
+    for index, (point, grad, grad_name) in enumerate(zip(points, grads, names, strict=True)):
+        def loss(X, index=index):
+            changed = list(points)
+            changed[index] = X
+            return objective(*changed)
+
+        name = f"{grad_name} returned by {label}"
+        if rng is None:
+            check_gradient_entrywise(loss, point, grad, name=name,
+                                     known_mistakes=(known_mistakes or {}).get(grad_name))
+        else:
+            check_gradient_directional(loss, point, grad, name=name, rng=rng)
+            check_taylor(loss, point, grad, name=name, rng=rng)

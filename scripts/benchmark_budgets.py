@@ -2,7 +2,8 @@
 the reference kernel and typical slow versions against their budgets, alone
 and with a competing CPU-bound process on the machine.
 
-    python scripts/benchmark_budgets.py
+    python scripts/benchmark_budgets.py            # every kernel
+    python scripts/benchmark_budgets.py ps08 ps09  # only the kernels of these problem sets
 
 Prints, per kernel and version: the memory used beyond the outputs (in arrays
 of the named size) and the time ratio to the reference, each against its budget.
@@ -18,6 +19,8 @@ from autograder.assignments import ps03_softmax_cross_entropy as ps03
 from autograder.assignments import ps04_feedforward_networks as ps04
 from autograder.assignments import ps06_nonlinear_least_squares as ps06
 from autograder.assignments import ps07_word_embeddings as ps07
+from autograder.assignments import ps08_matrix_factorization as ps08
+from autograder.assignments import ps09_weighted_factorization as ps09
 from autograder.notebooks import answer_cells
 from autograder.notebooks import load as load_notebook
 from autograder.sandbox.remote import Sandbox
@@ -71,6 +74,21 @@ LABELS_VERSIONS = {
 MLP_VERSIONS = {"loop over the examples": wrong_submission("mlp_loop_over_examples")}
 TANH_VERSIONS = {"unfused temporaries": wrong_submission("tanh_unfused_temporaries")}
 SGNS_VERSIONS = {"loop over the batch": wrong_submission("sgns_loop_over_the_batch")}
+SPARSE_MF_VERSIONS = {
+    "dense n x m array": wrong_submission("sparse_forms_dense_P"),
+    "nnz x d gathers": wrong_submission("sparse_gathers_nnz_by_d"),
+    "one-shot np.add.at": '''
+def mf_loss_and_grad_sparse(rows, cols, vals, shape, U, V, lam=0.0):
+    PV, PtU = np.zeros_like(U), np.zeros_like(V)
+    np.add.at(PV, rows, vals[:, None] * V[cols])
+    np.add.at(PtU, cols, vals[:, None] * U[rows])
+    UtU, VtV = U.T @ U, V.T @ V
+    f = vals @ vals - 2 * np.sum(U * PV) + np.sum(UtU * VtV) + lam * (np.sum(U * U) + np.sum(V * V))
+    return float(f), -2 * PV + 2 * U @ VtV + 2 * lam * U, -2 * PtU + 2 * V @ UtU + 2 * lam * V
+''',
+}
+ROW_GRAD_VERSIONS = {"row of the whole gradient": wrong_submission("row_grad_from_the_whole_gradient")}
+IMPLICIT_VERSIONS = {"dense solve per user": wrong_submission("implicit_dense_solve_per_user")}
 
 # (title, assignment, function, versions, make_args, memory budget, time budget, the named array's bytes)
 KERNELS = [
@@ -94,6 +112,17 @@ KERNELS = [
     ("ps07 sgns_loss_and_grad, V, d, N, K = " + ", ".join(map(str, ps07.BUDGET_SHAPE)),
      "ps07_word_embeddings", "sgns_loss_and_grad", SGNS_VERSIONS, ps07.sgns_budget_arguments,
      None, ps07.SGNS_TIME, lambda: 1),
+    ("ps08 mf_loss_and_grad_sparse, n, m, d = " + ", ".join(map(str, ps08.BUDGET_SIZES))
+     + f", {ps08.BUDGET_PER_ROW} nonzeros per row",
+     "ps08_matrix_factorization", "mf_loss_and_grad_sparse", SPARSE_MF_VERSIONS, ps08.sparse_budget_arguments,
+     ps08.SPARSE_MEMORY, ps08.SPARSE_TIME, ps08.sparse_budget_unit_bytes),
+    ("ps09 wmf_row_grad, m, n, d = " + ", ".join(map(str, ps09.ROW_BUDGET_SIZES)),
+     "ps09_weighted_factorization", "wmf_row_grad", ROW_GRAD_VERSIONS, lambda round_: ps09.row_budget_arguments(),
+     ps09.ROW_MEMORY, None, lambda: ps09.row_budget_arguments()[0].nbytes),
+    ("ps09 implicit_als_update, m, n, d = " + ", ".join(map(str, ps09.IMPLICIT_BUDGET_SIZES[:3]))
+     + f", {ps09.IMPLICIT_BUDGET_SIZES[3]} observations per user",
+     "ps09_weighted_factorization", "implicit_als_update", IMPLICIT_VERSIONS, ps09.implicit_budget_arguments,
+     None, ps09.IMPLICIT_TIME, lambda: 1),
 ]
 
 def reference_cells(assignment):
@@ -147,12 +176,13 @@ def report(title, rows, memory_budget, time_budget):
     print(f"  budgets: {memory_text}{time_text}")
 
 
-def main():
+def main(selected=()):
+    kernels = [k for k in KERNELS if not selected or k[0].split()[0] in selected]
     for competing in (False, True):
         hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if competing else None
         setting = "with a competing CPU-bound process" if competing else "alone"
         try:
-            for title, assignment, function, versions, make_args, memory, time, unit in KERNELS:
+            for title, assignment, function, versions, make_args, memory, time, unit in kernels:
                 rows = measure(assignment, function, versions, make_args, memory, time, unit())
                 report(f"{title}, {setting}", rows, memory, time)
         finally:
@@ -162,4 +192,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -524,8 +524,7 @@ WRONG_SUBMISSIONS += [
     WrongSubmission(
         "tanh_gradient_sign", PS06,
         {"tanh_least_squares": _reference_answer(PS06, "tanh_least_squares", "residual = Z - C[rows]",
-                                                 "residual = C[rows] - Z").replace(
-            "f += 0.5 * np.vdot(residual, residual)", "f += 0.5 * np.vdot(residual, residual)")},
+                                                 "residual = C[rows] - Z")},
         frozenset({"test_tanh_least_squares_gradient"}), "wrong sign",
     ),
     WrongSubmission(
@@ -612,6 +611,165 @@ def weighted_sgns_loss_and_grad(W_in, W_out, centers, contexts, negatives, weigh
     return sgns_loss_and_grad(W_in, W_out, centers, contexts, negatives)
 '''},
         frozenset({"test_weighted_sgns_loss_and_grad_values"}), "weighted_sgns_loss_and_grad",
+    ),
+]
+
+
+PS08 = "ps08_matrix_factorization"
+SPARSE_DROPPING_REPEATS = """
+def mf_loss_and_grad_sparse(rows, cols, vals, shape, U, V, lam=0.0):
+    n, m = shape
+    d = U.shape[1]
+    PV, PtU = np.zeros((n, d)), np.zeros((m, d))
+    cross = 0.0
+    for l in range(d):
+        PV[rows, l] += vals * V[cols, l]
+        PtU[cols, l] += vals * U[rows, l]
+        cross += np.sum(vals * U[rows, l] * V[cols, l])
+    UtU, VtV = U.T @ U, V.T @ V
+    f = vals @ vals - 2 * cross + np.sum(UtU * VtV) + lam * (np.sum(U * U) + np.sum(V * V))
+    return float(f), -2 * PV + 2 * U @ VtV + 2 * lam * U, -2 * PtU + 2 * V @ UtU + 2 * lam * V
+"""
+
+WRONG_SUBMISSIONS += [
+    WrongSubmission(
+        "mf_gradient_sign_erratum", PS08, {"mf_loss_and_grad": """
+def mf_loss_and_grad(P, U, V, lam=0.0):
+    f = np.sum((P - U @ V.T) ** 2) + lam * (np.sum(U ** 2) + np.sum(V ** 2))
+    dU = 2 * (P @ V - U @ V.T @ V) + 2 * lam * U
+    dV = 2 * (P.T @ U - V @ U.T @ U) + 2 * lam * V
+    return float(f), dU, dV
+"""},
+        frozenset({"test_mf_loss_and_grad_gradient", "test_mf_loss_and_grad_ridge"}), "wrong sign",
+    ),
+    WrongSubmission(
+        "mf_ridge_without_factor_2", PS08,
+        {"mf_loss_and_grad": _reference_answer(PS08, "mf_loss_and_grad", "2.0 * (lam * U - residual @ V)",
+                                               "lam * U - 2.0 * residual @ V").replace(
+            "2.0 * (lam * V - residual.T @ U)", "lam * V - 2.0 * residual.T @ U")},
+        frozenset({"test_mf_loss_and_grad_ridge"}), "instead of 2 * lam * U",
+    ),
+    WrongSubmission(
+        "sparse_forms_dense_P", PS08, {"mf_loss_and_grad_sparse": """
+def mf_loss_and_grad_sparse(rows, cols, vals, shape, U, V, lam=0.0):
+    P = np.zeros(shape)
+    P[rows, cols] = vals
+    R = P - U @ V.T
+    f = np.sum(R * R) + lam * (np.sum(U * U) + np.sum(V * V))
+    return float(f), -2 * R @ V + 2 * lam * U, -2 * R.T @ U + 2 * lam * V
+"""},
+        frozenset({"test_mf_loss_and_grad_sparse_memory_budget", "test_mf_loss_and_grad_sparse_time_budget"}),
+        "Never form an n x m array",
+    ),
+    WrongSubmission(
+        "sparse_gathers_nnz_by_d", PS08,
+        {"mf_loss_and_grad_sparse": _reference_answer(
+            PS08, "mf_loss_and_grad_sparse", "    for l in range(d):",
+            "    V_rows, U_rows = vals[:, None] * V[cols], vals[:, None] * U[rows]  # (nnz, d) each\n"
+            "    for l in range(d):").replace("weights=vals * V_cols[l][cols]", "weights=V_rows[:, l]").replace(
+            "weights=vals * U_cols[l][rows]", "weights=U_rows[:, l]")},
+        frozenset({"test_mf_loss_and_grad_sparse_memory_budget"}), "nor an nnz x d one",
+    ),
+    WrongSubmission(
+        "sparse_drops_repeated_indices", PS08, {"mf_loss_and_grad_sparse": SPARSE_DROPPING_REPEATS},
+        frozenset({"test_mf_loss_and_grad_sparse_gradient", "test_mf_loss_and_grad_sparse_time_budget"}),
+        "repeated indices were dropped",
+    ),
+    WrongSubmission(
+        "symmetric_assumes_P_symmetric", PS08,
+        {"symmetric_mf_loss_and_grad": _reference_answer(PS08, "symmetric_mf_loss_and_grad",
+                                                         "both_sides = residual + residual.T",
+                                                         "both_sides = 2.0 * residual")},
+        frozenset({"test_symmetric_mf_loss_and_grad_dU", "test_symmetric_mf_loss_and_grad_dB"}),
+        "right only for a symmetric P",
+    ),
+    WrongSubmission(
+        "symmetric_seed_unfinished", PS08,
+        {"symmetric_mf_loss_and_grad": _reference_answer(
+            PS08, "symmetric_mf_loss_and_grad", "dU = -2.0 * (S_UB @ B.T)",
+            "dU = -2.0 * residual[:, :U.shape[1]] * np.diag(B @ B.T @ U.T)")},
+        frozenset({"test_symmetric_mf_loss_and_grad_dU"}), "unfinished formula",
+    ),
+    WrongSubmission(
+        "biases_summed_over_the_wrong_axis", PS08,
+        {"biased_mf_loss_and_grad": _reference_answer(PS08, "biased_mf_loss_and_grad", "residual.sum(axis=1)",
+                                                      "residual.sum(axis=0)").replace(
+            "-2.0 * residual.sum(axis=0)  # b_j", "-2.0 * residual.sum(axis=1)  # b_j")},
+        frozenset({"test_biased_mf_loss_and_grad_gradients"}), "wrong shape",
+    ),
+]
+
+
+PS09 = "ps09_weighted_factorization"
+IMPLICIT_CELLS = {"test_implicit_als_update_values", "test_implicit_als_update_time_budget"}
+
+WRONG_SUBMISSIONS += [
+    WrongSubmission(
+        "wmf_gradient_without_weights", PS09,
+        {"wmf_loss_and_grad": _reference_answer(PS09, "wmf_loss_and_grad", "dW = 2.0 * (lam * W - weighted @ H)",
+                                                "dW = 2.0 * (lam * W - residual @ H)").replace(
+            "dH = 2.0 * (lam * H - weighted.T @ W)", "dH = 2.0 * (lam * H - residual.T @ W)")},
+        frozenset({"test_wmf_loss_and_grad_gradient"}), "the weights are missing",
+    ),
+    WrongSubmission(
+        "row_grad_from_the_whole_gradient", PS09, {"wmf_row_grad": """
+def wmf_row_grad(Y, C, W, H, k, lam=0.0):
+    E = C * (Y - W @ H.T)
+    return (-2 * E @ H + 2 * lam * W)[k]
+"""},
+        frozenset({"test_wmf_row_grad_memory_budget"}), "compute W[k] @ H.T, not W @ H.T",
+    ),
+    WrongSubmission(
+        "row_grad_without_ridge", PS09,
+        {"wmf_row_grad": _reference_answer(PS09, "wmf_row_grad", "2.0 * (lam * W[k] - weighted_row @ H)",
+                                           "-2.0 * weighted_row @ H")},
+        frozenset({"test_wmf_row_grad_values"}), "the ridge term is missing",
+    ),
+    WrongSubmission(
+        "wals_ignores_the_weights", PS09, {"wals_update_W": """
+def wals_update_W(Y, C, H, lam):
+    d = H.shape[1]
+    return np.linalg.solve(H.T @ H + lam * np.eye(d), H.T @ Y.T).T
+"""},
+        frozenset({"test_wals_update_W_values"}), "without the weights C",
+    ),
+    WrongSubmission(
+        "implicit_dense_solve_per_user", PS09, {"implicit_als_update": """
+def implicit_als_update(rows, cols, vals, shape, H, alpha, lam):
+    m, n = shape
+    d = H.shape[1]
+    W = np.zeros((m, d))
+    for k in range(m):
+        mine = rows == k
+        confidence = np.ones(n)
+        confidence[cols[mine]] += alpha * vals[mine]
+        preference = np.zeros(n)
+        preference[cols[mine]] = 1.0
+        weighted_H = confidence[:, None] * H
+        W[k] = np.linalg.solve(H.T @ weighted_H + lam * np.eye(d), weighted_H.T @ preference)
+    return W
+"""},
+        frozenset({"test_implicit_als_update_time_budget"}), "no product with all n items per user",
+    ),
+    WrongSubmission(
+        "implicit_unobserved_left_out", PS09,
+        {"implicit_als_update": _reference_answer(PS09, "implicit_als_update", "shared = H.T @ H + lam * np.eye(d)",
+                                                  "shared = lam * np.eye(d)")},
+        frozenset(IMPLICIT_CELLS), "the system without H^T H",
+    ),
+    WrongSubmission(
+        "implicit_preferences_are_counts", PS09,
+        {"implicit_als_update": _reference_answer(PS09, "implicit_als_update",
+                                                  "H_seen.T @ (1.0 + extra[seen])",
+                                                  "H_seen.T @ ((1.0 + extra[seen]) * vals[order][seen])")},
+        frozenset(IMPLICIT_CELLS), "preferences set to the counts",
+    ),
+    WrongSubmission(
+        "row_penalties_averaged", PS09, {"wals_update_W_row_penalties": """
+def wals_update_W_row_penalties(Y, C, H, lams):
+    return wals_update_W(Y, C, H, lams.mean())
+"""},
+        frozenset({"test_wals_update_W_row_penalties_values"}), "one lam for every row",
     ),
 ]
 

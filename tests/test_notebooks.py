@@ -52,6 +52,17 @@ INTERFACE = {
         "bilinear_grad": "(u, B, v)",
         "sgns_loss_and_grad": "(W_in, W_out, centers, contexts, negatives)",
     },
+    "ps08_matrix_factorization": {
+        "mf_loss_and_grad": "(P, U, V, lam=0.0)",
+        "mf_loss_and_grad_sparse": "(rows, cols, vals, shape, U, V, lam=0.0)",
+        "symmetric_mf_loss_and_grad": "(P, U, B)",
+    },
+    "ps09_weighted_factorization": {
+        "wmf_loss_and_grad": "(Y, C, W, H, lam=0.0)",
+        "wmf_row_grad": "(Y, C, W, H, k, lam=0.0)",
+        "wals_update_W": "(Y, C, H, lam)",
+        "implicit_als_update": "(rows, cols, vals, shape, H, alpha, lam)",
+    },
 }
 
 

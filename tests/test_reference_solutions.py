@@ -20,6 +20,8 @@ PS04 = answer_namespace(source_path("ps04_feedforward_networks"))
 PS05 = answer_namespace(source_path("ps05_autoencoders"))
 PS06 = answer_namespace(source_path("ps06_nonlinear_least_squares"))
 PS07 = answer_namespace(source_path("ps07_word_embeddings"))
+PS08 = answer_namespace(source_path("ps08_matrix_factorization"))
+PS09 = answer_namespace(source_path("ps09_weighted_factorization"))
 TOL = 1e-7
 
 
@@ -298,3 +300,109 @@ def test_sgns_gradients_with_repeated_words(weighted):
     assert value == pytest.approx(loss(W_in, W_out))
     assert_gradient(lambda W: loss(W, W_out), W_in, dW_in)
     assert_gradient(lambda W: loss(W_in, W), W_out, dW_out)
+
+
+def _entrywise_mf_loss(P, U, V, lam, a=None, b=None):
+    """sum_ij (P_ij - U_i . V_j - a_i - b_j)^2 + lam (||U||^2 + ||V||^2), by loops over entries."""
+    total = 0.0
+    for i in range(P.shape[0]):
+        for j in range(P.shape[1]):
+            prediction = U[i] @ V[j] + (0.0 if a is None else a[i] + b[j])
+            total += (P[i, j] - prediction) ** 2
+    return total + lam * (np.sum(U ** 2) + np.sum(V ** 2))
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.3])
+def test_matrix_factorization_dense_and_sparse(lam):
+    n, m, d = 7, 5, 3
+    P, U, V = rng.standard_normal((n, m)), rng.standard_normal((n, d)), rng.standard_normal((m, d))
+    f, dU, dV = PS08["mf_loss_and_grad"](P, U, V, lam)
+    assert f == pytest.approx(_entrywise_mf_loss(P, U, V, lam))
+    assert_gradient(lambda X: _entrywise_mf_loss(P, X, V, lam), U, dU)
+    assert_gradient(lambda X: _entrywise_mf_loss(P, U, X, lam), V, dV)
+
+    P[rng.random((n, m)) < 0.5] = 0.0
+    P[2] = 0.0  # an empty row
+    rows, cols = np.nonzero(P)
+    shuffle = rng.permutation(rows.size)
+    rows, cols = rows[shuffle], cols[shuffle]
+    f, dU, dV = PS08["mf_loss_and_grad_sparse"](rows, cols, P[rows, cols], (n, m), U, V, lam)
+    assert f == pytest.approx(_entrywise_mf_loss(P, U, V, lam))
+    assert_gradient(lambda X: _entrywise_mf_loss(P, X, V, lam), U, dU)
+    assert_gradient(lambda X: _entrywise_mf_loss(P, U, X, lam), V, dV)
+
+
+def test_symmetric_factorization_with_a_nonsymmetric_P():
+    n, d, k = 5, 3, 2
+    P, U, B = rng.standard_normal((n, n)), rng.standard_normal((n, d)), rng.standard_normal((d, k))
+    assert np.abs(P - P.T).max() > 0.1
+    loss = lambda U_, B_: float(np.sum((P - U_ @ B_ @ B_.T @ U_.T) ** 2))  # noqa: E731
+    f, dU, dB = PS08["symmetric_mf_loss_and_grad"](P, U, B)
+    assert f == pytest.approx(loss(U, B))
+    assert_gradient(lambda X: loss(X, B), U, dU)
+    assert_gradient(lambda X: loss(U, X), B, dB)
+
+
+def test_matrix_factorization_with_biases():
+    n, m, d, lam = 6, 4, 2, 0.2
+    P, U, V = rng.standard_normal((n, m)), rng.standard_normal((n, d)), rng.standard_normal((m, d))
+    a, b = rng.standard_normal(n), rng.standard_normal(m)
+    f, dU, dV, da, db = PS08["biased_mf_loss_and_grad"](P, U, V, a, b, lam)
+    assert f == pytest.approx(_entrywise_mf_loss(P, U, V, lam, a, b))
+    assert_gradient(lambda X: _entrywise_mf_loss(P, X, V, lam, a, b), U, dU)
+    assert_gradient(lambda X: _entrywise_mf_loss(P, U, X, lam, a, b), V, dV)
+    assert_gradient(lambda X: _entrywise_mf_loss(P, U, V, lam, X, b), a, da)
+    assert_gradient(lambda X: _entrywise_mf_loss(P, U, V, lam, a, X), b, db)
+
+
+def _weighted_loss(Y, C, W, H, lam, row_lams=None):
+    """sum_ij C_ij (Y_ij - W_i . H_j)^2 plus the penalties, by loops over entries."""
+    total = sum(C[i, j] * (Y[i, j] - W[i] @ H[j]) ** 2 for i in range(Y.shape[0]) for j in range(Y.shape[1]))
+    if row_lams is not None:
+        return total + sum(row_lams[i] * W[i] @ W[i] for i in range(W.shape[0]))
+    return total + lam * (np.sum(W ** 2) + np.sum(H ** 2))
+
+
+def test_weighted_factorization_gradients():
+    m, n, d, lam = 5, 6, 3, 0.4
+    Y, C = rng.standard_normal((m, n)), rng.uniform(0, 2, (m, n))
+    W, H = rng.standard_normal((m, d)), rng.standard_normal((n, d))
+    f, dW, dH = PS09["wmf_loss_and_grad"](Y, C, W, H, lam)
+    assert f == pytest.approx(_weighted_loss(Y, C, W, H, lam))
+    assert_gradient(lambda X: _weighted_loss(Y, C, X, H, lam), W, dW)
+    assert_gradient(lambda X: _weighted_loss(Y, C, W, X, lam), H, dH)
+    for k in range(m):
+        assert np.allclose(PS09["wmf_row_grad"](Y, C, W, H, k, lam), dW[k])
+
+
+def _assert_row_minimiser(loss, W):
+    """A minimiser of a convex quadratic: zero gradient, and no nearby point is lower."""
+    grad = central_gradient(loss, W)
+    assert np.linalg.norm(grad) < 1e-6 * max(1.0, abs(loss(W)))
+    for _ in range(3):
+        assert loss(W + 1e-3 * rng.standard_normal(W.shape)) > loss(W)
+
+
+@pytest.mark.parametrize("per_row", [False, True])
+def test_weighted_als_updates_minimise(per_row):
+    m, n, d = 4, 7, 3
+    Y, C, H = rng.standard_normal((m, n)), rng.uniform(0, 2, (m, n)), rng.standard_normal((n, d))
+    if per_row:
+        lams = rng.uniform(0.1, 3.0, m)
+        W = PS09["wals_update_W_row_penalties"](Y, C, H, lams)
+        _assert_row_minimiser(lambda W_: _weighted_loss(Y, C, W_, H, 0.0, lams), W)
+    else:
+        W = PS09["wals_update_W"](Y, C, H, 0.5)
+        _assert_row_minimiser(lambda W_: _weighted_loss(Y, C, W_, H, 0.5), W)
+
+
+def test_implicit_update_minimises_the_confidence_weighted_loss():
+    m, n, d, alpha, lam = 5, 8, 3, 3.0, 0.2
+    R = rng.integers(1, 5, (m, n)) * (rng.random((m, n)) < 0.4)
+    R[3] = 0  # a user without observations
+    rows, cols = np.nonzero(R)
+    H = rng.standard_normal((n, d))
+    W = PS09["implicit_als_update"](rows, cols, R[rows, cols].astype(float), (m, n), H, alpha, lam)
+    P, C = (R > 0).astype(float), 1.0 + alpha * R
+    assert np.allclose(W[3], 0.0)
+    _assert_row_minimiser(lambda W_: _weighted_loss(P, C, W_, H, 0.0, np.full(m, lam)), W)
