@@ -205,8 +205,7 @@ def fused_budget_arguments(round_):
 
 def labels_budget_arguments(round_):
     """(A, y) for budget measurements, fresh for each round."""
-    rng = np.random.default_rng(800 + round_)
-    return _logits(rng, BUDGET_SHAPE), rng.integers(0, BUDGET_SHAPE[1], BUDGET_SHAPE[0])
+    return _labels_case(np.random.default_rng(800 + round_), BUDGET_SHAPE)
 
 
 def softmax_cross_entropy_memory_budget(softmax_cross_entropy, case="hidden"):

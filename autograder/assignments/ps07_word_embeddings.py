@@ -112,13 +112,9 @@ def bilinear_grad_values(bilinear_grad, case="hidden"):
         for p, q in ((3, 4), (3, 3)):
             u, B, v = rng.standard_normal(p), rng.standard_normal((p, q)), rng.standard_normal(q)
             value = checks.call(bilinear_grad, u, B, v).value
-            du, dB, dv = checks.unpack(value, ("du", "dB", "dv"), func_name="bilinear_grad")
-            for got, point, name, index in ((du, u, "du", 0), (dB, B, "dB", 1), (dv, v, "dv", 2)):
-                def objective(P, index=index, parts=(u, B, v)):
-                    changed = list(parts)
-                    changed[index] = P
-                    return float(changed[0] @ changed[1] @ changed[2])
-                checks.check_gradient_entrywise(objective, point, got, name=f"{name} for B of shape {(p, q)}")
+            grads = checks.unpack(value, ("du", "dB", "dv"), func_name="bilinear_grad")
+            checks.check_gradients(lambda u_, B_, v_: float(u_ @ B_ @ v_), (u, B, v), grads, ("du", "dB", "dv"),
+                                   label=f"bilinear_grad for B of shape {(p, q)}")
 
 
 # --- the core kernel ----------------------------------------------------------------------

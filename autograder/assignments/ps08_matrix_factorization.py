@@ -178,16 +178,17 @@ def sparse_budget_arguments(round_):
     return _sparse_problem(np.random.default_rng(600 + round_), BUDGET_SIZES, BUDGET_PER_ROW) + (LAM,)
 
 
-def sparse_budget_unit_bytes():
-    _, _, vals, _, U, V, _ = sparse_budget_arguments(0)
+def sparse_budget_unit_bytes(args):
+    """Bytes of the data U, V and vals among the kernel's arguments."""
+    _, _, vals, _, U, V, _ = args
     return U.nbytes + V.nbytes + vals.nbytes
 
 
 def mf_loss_and_grad_sparse_memory_budget(mf_loss_and_grad_sparse, case="hidden"):
     """Memory O((n + m) d + nnz): no n x m array and no nnz x d array."""
-    budgets.check_memory_budget(mf_loss_and_grad_sparse, sparse_budget_arguments(0), SPARSE_MEMORY,
-                                sparse_budget_unit_bytes(), name="mf_loss_and_grad_sparse",
-                                advice=SPARSE_MEMORY_ADVICE)
+    args = sparse_budget_arguments(0)
+    budgets.check_memory_budget(mf_loss_and_grad_sparse, args, SPARSE_MEMORY, sparse_budget_unit_bytes(args),
+                                name="mf_loss_and_grad_sparse", advice=SPARSE_MEMORY_ADVICE)
 
 
 def mf_loss_and_grad_sparse_time_budget(mf_loss_and_grad_sparse, case="hidden", reference=None):

@@ -17,8 +17,9 @@ LAM = 0.37
 def wmf_objective(Y, C, W, H, lam=0.0, row_lams=None):
     """Trusted loss, written directly from the problem statement."""
     residual = Y - W @ H.T
-    penalty = lam * (np.sum(W * W) + np.sum(H * H))
-    if row_lams is not None:
+    if row_lams is None:
+        penalty = lam * (np.sum(W * W) + np.sum(H * H))
+    else:
         penalty = float(row_lams @ np.sum(W * W, axis=1))
     return float(np.sum(C * residual * residual)) + penalty
 
