@@ -35,8 +35,15 @@ class GradingFailure(AssertionError):
     """
 
     def _render_traceback_(self):
-        wrapped = textwrap.wrap(str(self), width=88, subsequent_indent="    ")
-        return ["\x1b[0;31mGradingFailure\x1b[0m: " + wrapped[0], *wrapped[1:]]
+        first, *rest = failure_lines(str(self))
+        return ["\x1b[0;31mGradingFailure\x1b[0m: " + first, *rest]
+
+
+def failure_lines(message):
+    """A failure's message as a notebook shows it: lines of at most 88 characters,
+    broken at spaces only, continuation lines indented."""
+    return textwrap.wrap(message, width=88, subsequent_indent="    ", break_long_words=False,
+                         break_on_hyphens=False) or [""]
 
 
 @dataclass

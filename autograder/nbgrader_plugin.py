@@ -17,14 +17,16 @@ from nbgrader.api import Gradebook
 from traitlets import Bool, Float
 
 from autograder import notebooks
+from autograder.checks import failure_lines
 from autograder.trusted import grade_answers
 
 
 def _verdict_output(verdict):
     if verdict.passed:
         return new_output("stream", name="stdout", text=f"Passed. {verdict.message}\n")
+    first, *rest = failure_lines(verdict.message)  # wrapped as in the student's own run
     return new_output("error", ename="GradingFailure", evalue=verdict.message,
-                      traceback=[f"GradingFailure: {verdict.message}"])
+                      traceback=[f"GradingFailure: {first}", *rest])
 
 
 class TrustedGrading(Preprocessor):

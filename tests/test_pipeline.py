@@ -132,6 +132,19 @@ def test_wrong_submission_loses_exactly_its_points(graded_course, assignment, wr
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_failure_messages_are_wrapped_for_the_feedback_page(graded_course, assignment):
+    """Feedback pages do not wrap error output: a long line would hide the end of the message."""
+    student = by_assignment(assignment)[0].name
+    errors = [output for cell in autograded(graded_course, assignment, student)["cells"]
+              for output in cell.get("outputs", []) if output["output_type"] == "error"]
+    assert errors
+    for output in errors:
+        assert " ".join(" ".join(output["traceback"]).split()) == "GradingFailure: " + " ".join(
+            output["evalue"].split())
+        assert all(len(line) <= 110 for line in output["traceback"]), output["traceback"]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_maximum_score_is_the_instructors(graded_course, assignment):
     expected = {name: points for name, (_, points) in graded_cells(assignment).items()}
     for student in ["solution", "release", *(w.name for w in attacks_on(assignment))]:
