@@ -112,11 +112,15 @@ KERNELS = [
     ("ps07 sgns_loss_and_grad, V, d, N, K = " + ", ".join(map(str, ps07.BUDGET_SHAPE)),
      "ps07_word_embeddings", "sgns_loss_and_grad", SGNS_VERSIONS, ps07.sgns_budget_arguments,
      None, ps07.SGNS_TIME, lambda: 1),
-    ("ps08 mf_loss_and_grad_sparse, n, m, d = " + ", ".join(map(str, ps08.BUDGET_SIZES))
+    ("ps08 mf_loss_and_grad_sparse (memory), n, m, d = " + ", ".join(map(str, ps08.MEMORY_SIZES))
+     + f", {ps08.BUDGET_PER_ROW} nonzeros per row",
+     "ps08_matrix_factorization", "mf_loss_and_grad_sparse", SPARSE_MF_VERSIONS,
+     lambda round_: ps08.sparse_budget_arguments(round_, ps08.MEMORY_SIZES), ps08.SPARSE_MEMORY, None,
+     lambda: ps08.sparse_budget_unit_bytes(ps08.sparse_budget_arguments(0, ps08.MEMORY_SIZES))),
+    ("ps08 mf_loss_and_grad_sparse (time), n, m, d = " + ", ".join(map(str, ps08.TIME_SIZES))
      + f", {ps08.BUDGET_PER_ROW} nonzeros per row",
      "ps08_matrix_factorization", "mf_loss_and_grad_sparse", SPARSE_MF_VERSIONS, ps08.sparse_budget_arguments,
-     ps08.SPARSE_MEMORY, ps08.SPARSE_TIME,
-     lambda: ps08.sparse_budget_unit_bytes(ps08.sparse_budget_arguments(0))),
+     None, ps08.SPARSE_TIME, lambda: 1),
     ("ps09 wmf_row_grad, m, n, d = " + ", ".join(map(str, ps09.ROW_BUDGET_SIZES)),
      "ps09_weighted_factorization", "wmf_row_grad", ROW_GRAD_VERSIONS, lambda round_: ps09.row_budget_arguments(),
      ps09.ROW_MEMORY, None, lambda: ps09.row_budget_arguments()[0].nbytes),
