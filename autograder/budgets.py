@@ -1,18 +1,19 @@
 """Time and memory budgets of core kernels.
 
-Memory: the peak allocation during one call, beyond the arrays the call
-returns, as a multiple of a named array (for example "arrays the size of Z").
-In the grading sandbox it is measured twice: with tracemalloc inside the worker
-(NumPy reports its allocations to it) and as the growth of the worker's peak
-resident size, read from /proc outside the worker's reach; the larger counts.
-In a student's own kernel only tracemalloc is available.
+Memory: the peak allocation during one call, beyond the outputs the interface
+returns (and only those), as a multiple of a named array (for example "arrays
+the size of Z"). In the grading sandbox the call runs in a fresh worker and is
+measured twice: with tracemalloc inside the worker and as the growth of the
+worker's peak resident size since before its answer cells were defined, read
+from /proc outside the worker's reach; the larger counts. In a student's own
+run only tracemalloc is available.
 
 Time: the student's kernel against the reference kernel on the same fresh
-inputs, call by call and in alternating order, timed by the grading process
-(not by code the student can patch); the ratio of the medians counts. Every
-timed result is compared with the reference's, so a kernel that skips work
-cannot pass. The reference runs in a sibling worker that holds no student code,
-so student code cannot slow it down.
+inputs, call by call and in alternating order; the ratio of the medians of
+their CPU times counts, read by the grader from the kernel's accounting of each
+worker. Every timed result is compared with the reference's, so a kernel that
+skips work cannot pass. The reference runs in a worker of its own that holds
+no student code, and the student's worker must stay idle while it runs.
 """
 
 import time
@@ -21,9 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from autograder import checks
 from autograder.checks import GradingFailure, call
 from autograder.finite_differences import relative_error
-from autograder.sandbox.remote import RemoteFunction, SandboxError
+from autograder.sandbox.remote import SandboxError, StudentError
 
 MB = 1e6
 
@@ -45,45 +47,69 @@ class TimeBudget:
     repeats: int = 9
 
 
-def _nbytes(value):
-    if isinstance(value, np.ndarray):
-        return value.nbytes
-    if isinstance(value, (tuple, list)):
-        return sum(_nbytes(v) for v in value)
-    return 0
+def _interface_bytes(value, outputs, name):
+    """Bytes of the outputs the interface returns; fails if ``value`` has another structure.
+
+    outputs: the shapes of the returned float64 values in order, () for a
+    number; a single shape (not in a tuple of shapes) for a lone array.
+    Only these are credited: returning more (say, the temporaries) does not
+    make a kernel lighter.
+    """
+    single = not outputs or not isinstance(outputs[0], tuple)
+    shapes, values = ((outputs,), (value,)) if single else (outputs, value)
+    if not single and (type(value) not in (tuple, list) or len(value) != len(shapes)):
+        raise GradingFailure(f"{name} should return {len(shapes)} values, so its memory cannot be measured.")
+    for got, shape in zip(values, shapes, strict=True):
+        if shape and (type(got) is not np.ndarray or got.shape != shape):
+            got_shape = got.shape if isinstance(got, np.ndarray) else type(got).__name__
+            raise GradingFailure(f"{name} returned {got_shape} where an array of shape {shape} belongs, "
+                                 "so its memory cannot be measured.")
+    return sum(8 * int(np.prod(shape, dtype=np.int64)) for shape in shapes if shape)
 
 
-def _measure_locally(func, args):
-    args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)  # copied before measuring
+def _measure_locally(func, args, name):
+    copies = tuple(checks.private_copy(a) for a in args)  # copied before measuring
     tracemalloc.start()
     try:
-        value = call(func, *args, copy_args=False).value
+        value, _ = checks.invoke(func, copies)
         peak = tracemalloc.get_traced_memory()[1]
+    except (StudentError, SandboxError) as error:
+        raise checks.failure(error, name) from None
     finally:
         tracemalloc.stop()
-    return value, peak, 0
+    try:
+        return checks.transported(value), peak, 0
+    except StudentError as error:
+        raise checks.failure(error, name) from None
 
 
-def measure_memory(func, args):
-    """(value, tracemalloc peak, resident peak) of one call, in bytes."""
-    if isinstance(func, RemoteFunction):
+def measure_memory(func, args, *, name):
+    """(value, tracemalloc peak, resident peak) of one call, in bytes.
+
+    In the sandbox the resident peak counts from before the answer cells were
+    defined, in a worker of its own; locally only tracemalloc is available.
+    """
+    if hasattr(func, "measure_memory"):
         try:
-            return func.sandbox.measure_memory(func.__name__, args)
-        except SandboxError as error:
-            raise GradingFailure(f"{func.__name__}: {error}") from None
-        except Exception as error:  # raised by the student's code
-            raise GradingFailure(f"{func.__name__} raised {type(error).__name__}: {error}") from None
-    return _measure_locally(func, args)
+            result, resident = func.measure_memory(args)
+        except (StudentError, SandboxError) as error:
+            raise checks.failure(error, name) from None
+        return result.value, result.traced_peak, resident
+    return _measure_locally(func, args, name)
 
 
 MEMORY_ADVICE = "Reuse one temporary with in-place operations (*=, out=) instead of creating new arrays."
 TIME_ADVICE = "Avoid Python loops over the batch: one matrix product does the whole sum."
 
 
-def check_memory_budget(func, args, budget, unit_bytes, *, name, advice=MEMORY_ADVICE):
-    """Fail unless one call stays within ``budget`` beyond its outputs; ``advice`` ends the message."""
-    value, traced, resident = measure_memory(func, args)
-    extra = max(traced, resident) - _nbytes(value)
+def check_memory_budget(func, args, budget, unit_bytes, *, name, outputs, advice=MEMORY_ADVICE):
+    """Fail unless one call stays within ``budget`` beyond its outputs; ``advice`` ends the message.
+
+    outputs: the shapes the interface returns (see ``_interface_bytes``).
+    """
+    value, traced, resident = measure_memory(func, args, name=name)
+    credited = _interface_bytes(value, outputs, name)
+    extra = max(traced, resident) - credited
     used = extra / unit_bytes
     if used > budget.multiple + budget.tolerance:
         measured = f"tracemalloc peak {traced / MB:.1f} MB"
@@ -92,35 +118,60 @@ def check_memory_budget(func, args, budget, unit_bytes, *, name, advice=MEMORY_A
         raise GradingFailure(
             f"{name} uses too much memory: {used:.2f} arrays the size of {budget.unit_name} "
             f"({unit_bytes / MB:.1f} MB each) beyond its outputs ({measured}, outputs "
-            f"{_nbytes(value) / MB:.1f} MB); the budget is {budget.multiple:g}. {advice}"
+            f"{credited / MB:.1f} MB); the budget is {budget.multiple:g}. {advice}"
         )
     return used
+
+
+def _number(value):
+    """A real number, a NumPy scalar or a 0-d array, as a float; None for anything else."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
+        return float(value)
+    return None
 
 
 def _same_result(got, want):
     if isinstance(want, (tuple, list)):
         return isinstance(got, (tuple, list)) and len(got) == len(want) and all(
             _same_result(g, w) for g, w in zip(got, want, strict=True))
-    if isinstance(want, (int, float)):
-        return isinstance(got, (int, float)) and relative_error(got, want) < 1e-8
+    if _number(want) is not None:
+        return _number(got) is not None and relative_error(_number(got), _number(want)) < 1e-8
     return isinstance(got, np.ndarray) and got.shape == np.shape(want) and relative_error(got, want) < 1e-8
 
 
+IDLE_CPU_SECONDS = 0.005  # what a waiting worker may use while the other kernel runs
+
+
+def _timed_call(kernel, args, name):
+    try:
+        result = kernel.run(args, detect_changes=False)
+    except (StudentError, SandboxError) as error:
+        raise checks.failure(error, name) from None
+    return result.value, result.cpu_seconds
+
+
 def time_ratio(func, reference, make_args, repeats, *, name):
-    """Median time of ``func`` over the reference's, on fresh inputs each round."""
+    """Median CPU time of ``func`` over the reference's, on fresh inputs each round.
+
+    Both run in sandboxes, and their CPU time is read by the grader from the
+    kernel's accounting: stopping or slowing a process cannot shrink it. The
+    student's worker must stay idle while the reference runs.
+    """
     own, theirs = [], []
     for round_ in range(repeats):
         args = make_args(round_)
         order = ((func, own), (reference, theirs)) if round_ % 2 == 0 else ((reference, theirs), (func, own))
         results = {}
         for kernel, times in order:
-            own_args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
-            try:
-                value, seconds = kernel.sandbox.call(kernel.__name__, own_args, timed=True)
-            except SandboxError as error:
-                raise GradingFailure(f"{name}: {error}") from None
-            except Exception as error:
-                raise GradingFailure(f"{name} raised {type(error).__name__}: {error}") from None
+            idle_before = func.cpu_seconds() if kernel is reference else None
+            value, seconds = _timed_call(kernel, args, name)
+            if idle_before is not None and func.cpu_seconds() - idle_before > IDLE_CPU_SECONDS:
+                raise GradingFailure(f"{name} kept running after it returned, while the reference kernel was "
+                                     "timed; its time cannot be measured.")
             times.append(seconds)
             results[kernel is func] = value
         if not _same_result(results[True], results[False]):

@@ -4,11 +4,10 @@ Every check raises ``GradingFailure`` (an ``AssertionError``) with a message
 that says what is wrong, and writes nothing to stderr: warnings raised by
 student code are recorded, not printed, so that a correct submission never
 loses points for output (nbgrader scores a test cell that writes to stderr as
-zero).  Student code is always called on copies of the inputs unless the
-check is about in-place modification itself.
+zero). Student code is always called on copies of the inputs, in the grading
+sandbox or, in a student's own run, locally by the same rules (``call``).
 """
 
-import copy
 import math
 import textwrap
 import warnings
@@ -23,6 +22,8 @@ from autograder.finite_differences import (
     directional_derivative,
     taylor_remainders,
 )
+from autograder.sandbox import protocol
+from autograder.sandbox.remote import SandboxError, StudentError
 
 MIN_TAYLOR_ORDER = 1.8
 
@@ -49,32 +50,97 @@ def failure_lines(message):
 @dataclass
 class Outcome:
     value: object
-    warnings: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)  # "Category: message" strings
+    modified: list = field(default_factory=list)  # paths of arguments changed in place, e.g. (0,) or (0, 1, 0)
 
 
-def call(func, *args, name=None, copy_args=True):
-    """Call student code and turn its exceptions into ``GradingFailure``.
+def private_copy(value):
+    """A copy of every array in ``value``, also inside lists, tuples and dicts."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if type(value) in (list, tuple):
+        return type(value)(private_copy(v) for v in value)
+    if type(value) is dict:
+        return {k: private_copy(v) for k, v in value.items()}
+    return value
 
-    Warnings are recorded in the returned ``Outcome`` instead of printed.
+
+def _changed_paths(before, after, path):
+    """Paths of the arrays of ``after`` that differ from ``before``."""
+    if isinstance(before, np.ndarray):
+        same = isinstance(after, np.ndarray) and after.shape == before.shape and after.tobytes() == before.tobytes()
+        return [] if same else [path]
+    if type(before) in (list, tuple, dict):
+        keys = before.keys() if type(before) is dict else range(len(before))
+        try:
+            return [p for k in keys for p in _changed_paths(before[k], after[k], (*path, k))]
+        except (IndexError, KeyError, TypeError):
+            return [path]
+    return []
+
+
+def invoke(func, args):
+    """``func(*args)`` with its warnings recorded: (value, ["Category: message", ...]).
+
+    Exceptions of student code become ``StudentError``.
     """
-    name = name or getattr(func, "__name__", "your function")
-    if not callable(func):
-        raise GradingFailure(f"{name} should be a function, but it is a {type(func).__name__}.")
-    if copy_args:
-        args = tuple(copy.deepcopy(a) if isinstance(a, np.ndarray) else a for a in args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             value = func(*args)
-        except NotImplementedError:
-            raise GradingFailure(
-                f"{name} is not implemented yet: its cell still raises NotImplementedError."
-            ) from None
         except GradingFailure:
             raise
-        except Exception as error:  # any bug in student code costs this check only
-            raise GradingFailure(f"{name} raised {type(error).__name__}: {error}") from None
-    return Outcome(value, list(caught))
+        except Exception as error:
+            raise StudentError(type(error).__name__, str(error)) from None
+    return value, [f"{w.category.__name__}: {w.message}" for w in caught]
+
+
+def transported(value):
+    """``value`` as it reaches the grader from its sandbox (``protocol.roundtrip``)."""
+    try:
+        return protocol.roundtrip(value)
+    except protocol.UnsupportedValue as unsupported:
+        raise StudentError("TypeError", f"returned {unsupported}, which is not a number or a NumPy array") from None
+
+
+def _run_locally(func, args):
+    """Call a local function the way the grader calls one in its sandbox.
+
+    It gets copies of the arguments, and its result crosses the same value
+    transport, so a value that the grader would not accept fails here too.
+    """
+    copies = tuple(private_copy(a) for a in args)
+    value, caught = invoke(func, copies)
+    modified = [p for i, a in enumerate(args) for p in _changed_paths(a, copies[i], (i,))]
+    return Outcome(transported(value), caught, modified)
+
+
+def failure(error, name):
+    """The GradingFailure that reports a StudentError or SandboxError of ``name``."""
+    if isinstance(error, StudentError):
+        if error.kind == "NotImplementedError":
+            return GradingFailure(f"{name} is not implemented yet: its cell still raises NotImplementedError.")
+        return GradingFailure(f"{name} raised {error.kind}: {error.message}")
+    return GradingFailure(f"{name}: {error}")
+
+
+def call(func, *args, name=None, detect_changes=True):
+    """Call student code; its failures become ``GradingFailure``.
+
+    Student code always works on copies of the arguments: the caller's arrays
+    never change. Warnings are recorded in the returned ``Outcome`` instead of
+    printed, and so are the arguments the code changed in place.
+    """
+    name = name or getattr(func, "__name__", "your function")
+    if not callable(func):
+        raise GradingFailure(f"{name} should be a function, but it is a {type(func).__name__}.")
+    try:
+        if hasattr(func, "run"):  # a function in the grading sandbox
+            result = func.run(args, detect_changes=detect_changes)
+            return Outcome(result.value, result.warnings, result.modified)
+        return _run_locally(func, args)
+    except (StudentError, SandboxError) as error:
+        raise failure(error, name) from None
 
 
 def unpack(value, names, *, func_name):
@@ -111,23 +177,25 @@ def check_scalar(got, expected, *, name, rtol=DEFAULT_RTOL, known_mistakes=None)
 def check_no_warnings(outcome, *, name):
     """Fail if the call that produced ``outcome`` raised any warning."""
     if outcome.warnings:
-        first = outcome.warnings[0]
         raise GradingFailure(
-            f"{name} raised {len(outcome.warnings)} warning(s), for example "
-            f"{first.category.__name__}: {first.message}. A correct answer raises none."
+            f"{name} raised {len(outcome.warnings)} warning(s), for example {outcome.warnings[0]}. "
+            "A correct answer raises none."
         )
 
 
+def _path_name(arg_names, path):
+    return arg_names[path[0]] + "".join(f"[{key!r}]" for key in path[1:])
+
+
 def check_inputs_unchanged(func, args, arg_names, *, name=None):
-    """Call ``func(*args)`` on the originals and fail if any array changed."""
-    saved = [a.copy() if isinstance(a, np.ndarray) else None for a in args]
-    call(func, *args, name=name, copy_args=False)
-    for arg, before, arg_name in zip(args, saved, arg_names, strict=True):
-        if before is not None and not np.array_equal(arg, before, equal_nan=True):
-            raise GradingFailure(
-                f"{name or func.__name__} modified its input {arg_name} in place; graded "
-                "functions must leave their inputs unchanged (write results to new arrays)."
-            )
+    """Call ``func(*args)`` and fail if it changed any array of its arguments in place."""
+    outcome = call(func, *args, name=name)
+    if outcome.modified:
+        changed = ", ".join(_path_name(arg_names, path) for path in outcome.modified)
+        raise GradingFailure(
+            f"{name or func.__name__} modified its input {changed} in place; graded "
+            "functions must leave their inputs unchanged (write results to new arrays)."
+        )
 
 
 def check_gradient_entrywise(loss, X, grad, *, name, rtol=DEFAULT_RTOL,

@@ -29,9 +29,9 @@ def configure(c):
     # cells are put back, so deleting one changes nothing.
     c.OverwriteCells.add_missing_cells = True
     c.Autograde.sanitize_preprocessors = [
+        "autograder.nbgrader_plugin.RestoreCellsFromSource",
         "nbgrader.preprocessors.ClearOutput",
         "nbgrader.preprocessors.DeduplicateIds",
-        "autograder.nbgrader_plugin.RestoreLockedCells",
         "nbgrader.preprocessors.OverwriteKernelspec",
         "nbgrader.preprocessors.OverwriteCells",
         "nbgrader.preprocessors.CheckCellMetadata",

@@ -1,17 +1,30 @@
-"""Calibrate the budgets of the core kernels: measure, in the grading sandbox,
-the reference kernel and typical slow versions against their budgets, alone
-and with a competing CPU-bound process on the machine.
+"""Calibrate and check the budgets of the core kernels, in the grading sandbox.
 
-    python scripts/benchmark_budgets.py            # every kernel
-    python scripts/benchmark_budgets.py ps08 ps09  # only the kernels of these problem sets
+    python scripts/benchmark_budgets.py                # every kernel, this machine's setting
+    python scripts/benchmark_budgets.py ps08 ps09      # only the kernels of these problem sets
+    python scripts/benchmark_budgets.py --portability  # the portability table (below)
 
-Prints, per kernel and version: the memory used beyond the outputs (in arrays
-of the named size) and the time ratio to the reference, each against its budget.
+For each kernel it grades the reference and the known slow or unfused versions
+as the grader does (memory in a fresh worker, time as the ratio of CPU times
+to the reference, interleaved), and the harness's own cost per timed call (a
+kernel that returns ready-made outputs), as a fraction of the reference's time.
+
+--portability repeats this in fresh processes for every combination of the BLAS
+kernel (OPENBLAS_CORETYPE unset, Haswell, SkylakeX where the CPU has AVX-512),
+the grading process's BLAS threads (1 and 2) and load (alone, and beside a
+CPU-bound process), and prints one table: the reference must stay at or below
+half its time limit, each slow version at or above 1.5 times it, and the
+memory of each version on its side of the memory limit.
 """
 
+import json
+import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
+
+import numpy as np
 
 from autograder import budgets
 from autograder.assignments import ps02_linear_layers as ps02
@@ -21,9 +34,11 @@ from autograder.assignments import ps06_nonlinear_least_squares as ps06
 from autograder.assignments import ps07_word_embeddings as ps07
 from autograder.assignments import ps08_matrix_factorization as ps08
 from autograder.assignments import ps09_weighted_factorization as ps09
+from autograder.assignments import using_secret
 from autograder.notebooks import answer_cells
 from autograder.notebooks import load as load_notebook
 from autograder.sandbox.remote import Sandbox
+from autograder.secret import find_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -90,6 +105,12 @@ def mf_loss_and_grad_sparse(rows, cols, vals, shape, U, V, lam=0.0):
 ROW_GRAD_VERSIONS = {"row of the whole gradient": wrong_submission("row_grad_from_the_whole_gradient")}
 IMPLICIT_VERSIONS = {"dense solve per user": wrong_submission("implicit_dense_solve_per_user")}
 
+# Which budget each version is known to break ("memory", "time" or both); the reference breaks none.
+BREAKS = {
+    "loop over the batch": {"time"}, "loop over the examples": {"time"}, "unfused temporaries": {"memory"},
+    "dense one-hot targets": {"memory"}, "dense n x m array": {"memory", "time"}, "nnz x d gathers": {"memory"},
+    "one-shot np.add.at": {"memory"}, "row of the whole gradient": {"memory"}, "dense solve per user": {"time"},
+}
 # (title, assignment, function, versions, make_args, memory budget, time budget, the named array's bytes)
 KERNELS = [
     ("ps02 dense_tanh_backward, t, n, m = " + ", ".join(map(str, ps02.BUDGET_SIZES)),
@@ -134,19 +155,45 @@ def reference_cells(assignment):
     return answer_cells(load_notebook(ROOT / "solutions" / assignment / f"{assignment}.ipynb"))
 
 
-def measure(assignment, function, versions, make_args, memory_budget, time_budget, unit_bytes):
+def _null_kernel(function, value):
+    """A kernel that returns outputs shaped like ``value``, made when it is defined: it costs only the harness."""
+    def literal(v):
+        if isinstance(v, (tuple, list)):
+            return "(" + "".join(literal(x) + ", " for x in v) + ")"
+        if isinstance(v, np.ndarray):
+            return f"np.zeros({v.shape!r})"
+        return "0.0"
+    return f"OUTPUTS = {literal(value)}\ndef {function}(*args):\n    return OUTPUTS\n"
+
+
+def harness_seconds(reference, function, make_args, repeats=9):
+    """Median CPU seconds of a timed call of a kernel that does no work, and of the reference."""
+    args = make_args(0)
+    value = reference.function(function).run(args, detect_changes=False).value
+    null = Sandbox({function: _null_kernel(function, value)})
+    try:
+        spent = [null.function(function).run(args, detect_changes=False).cpu_seconds for _ in range(repeats)]
+        real = [reference.function(function).run(args, detect_changes=False).cpu_seconds for _ in range(repeats)]
+    finally:
+        null.close()
+    return float(np.median(spent)), float(np.median(real))
+
+
+def measure(assignment, function, versions, make_args, memory_budget, time_budget, unit_bytes, outputs):
+    """Rows (version, memory used in units, memory verdict, time ratio, time verdict, own s, reference s)."""
     cells = reference_cells(assignment)
-    reference = Sandbox(assignment, cells)
+    reference = Sandbox(cells)
     rows = []
     try:
         for label, code in [("reference", None), *versions.items()]:
-            sandbox = reference if code is None else Sandbox(assignment, {**cells, function: code})
+            sandbox = reference if code is None else Sandbox({**cells, function: code})
             try:
                 used = None
                 if memory_budget is not None:
                     args = make_args(0)
-                    value, traced, resident = sandbox.measure_memory(function, args)
-                    used = (max(traced, resident) - budgets._nbytes(value)) / unit_bytes
+                    value, traced, resident = budgets.measure_memory(sandbox.function(function), args, name=function)
+                    credited = budgets._interface_bytes(value, outputs(args), function)
+                    used = (max(traced, resident) - credited) / unit_bytes
                 ratio = own = theirs = None
                 if time_budget is not None:
                     ratio, own, theirs = budgets.time_ratio(
@@ -158,43 +205,153 @@ def measure(assignment, function, versions, make_args, memory_budget, time_budge
             memory_ok = used is None or used <= memory_budget.multiple + memory_budget.tolerance
             time_ok = ratio is None or ratio <= time_budget.ratio
             rows.append((label, used, memory_ok, ratio, time_ok, own, theirs))
+        overhead = harness_seconds(reference, function, make_args) if time_budget is not None else None
     finally:
         reference.close()
-    return rows
+    return rows, overhead
 
 
-def report(title, rows, memory_budget, time_budget):
+def report(title, rows, overhead, memory_budget, time_budget):
     print(f"\n{title}")
     unit = memory_budget.unit_name if memory_budget else "-"
-    print(f"  {'version':24s} {'memory (x ' + unit + ')':>14s}  "
+    print(f"  {'version':26s} {'memory (x ' + unit + ')':>14s}  "
           f"{'time ratio':>10s}  {'median ms':>9s}  {'reference ms':>12s}")
     for label, used, memory_ok, ratio, time_ok, own, theirs in rows:
         verdict = "passes" if memory_ok and time_ok else "FAILS " + " and ".join(
             w for w, ok in (("memory", memory_ok), ("time", time_ok)) if not ok)
         memory = f"{used:14.2f}" if used is not None else f"{'(no budget)':>14s}"
-        timing = (f"{ratio:10.2f}  {own * 1e3:9.1f}  {theirs * 1e3:12.1f}" if ratio is not None
+        timing = (f"{ratio:10.2f}  {own * 1e3:9.2f}  {theirs * 1e3:12.2f}" if ratio is not None
                   else f"{'(no budget)':>10s}  {'':9s}  {'':12s}")
-        print(f"  {label:24s} {memory}  {timing}   {verdict}")
+        print(f"  {label:26s} {memory}  {timing}   {verdict}")
+    if overhead is not None:
+        spent, real = overhead
+        print(f"  harness per timed call: {spent * 1e3:.3f} ms CPU, {100 * spent / real:.1f}% of the reference's "
+              f"{real * 1e3:.2f} ms")
     memory_text = (f"memory <= {memory_budget.multiple:g} (+{memory_budget.tolerance:g} tolerance) arrays the size "
                    f"of {memory_budget.unit_name}; " if memory_budget else "no memory budget; ")
     time_text = f"time <= {time_budget.ratio:g} x reference" if time_budget else "no time budget"
     print(f"  budgets: {memory_text}{time_text}")
 
 
+def _outputs_of(function):
+    """The interface outputs' shapes as the memory checks state them, from the arguments."""
+    return {
+        "dense_tanh_backward": lambda a: (a[1].shape, a[2].shape, a[2].shape[1:]),
+        "softmax_cross_entropy": lambda a: ((), a[0].shape),
+        "softmax_cross_entropy_labels": lambda a: ((), a[0].shape),
+        "tanh_least_squares": lambda a: ((), a[0].shape),
+        "mf_loss_and_grad_sparse": lambda a: ((), a[4].shape, a[5].shape),
+        "wmf_row_grad": lambda a: a[2].shape[1:],
+    }.get(function, lambda a: ())
+
+
+def selected_kernels(selected):
+    return [k for k in KERNELS if not selected or k[0].split()[0] in selected]
+
+
+def run(selected, competing):
+    """Measure the selected kernels in this process's setting; returns [(title, rows, overhead, budgets)]."""
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if competing else None
+    results = []
+    try:
+        for title, assignment, function, versions, make_args, memory, time, unit in selected_kernels(selected):
+            rows, overhead = measure(assignment, function, versions, make_args, memory, time, unit(),
+                                     _outputs_of(function))
+            results.append((title, rows, overhead, memory, time))
+    finally:
+        if hog:
+            hog.kill()
+            hog.wait()
+    return results
+
+
 def main(selected=()):
-    kernels = [k for k in KERNELS if not selected or k[0].split()[0] in selected]
     for competing in (False, True):
-        hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if competing else None
         setting = "with a competing CPU-bound process" if competing else "alone"
-        try:
-            for title, assignment, function, versions, make_args, memory, time, unit in kernels:
-                rows = measure(assignment, function, versions, make_args, memory, time, unit())
-                report(f"{title}, {setting}", rows, memory, time)
-        finally:
-            if hog:
-                hog.kill()
-                hog.wait()
+        for title, rows, overhead, memory, time in run(selected, competing):
+            report(f"{title}, {setting}", rows, overhead, memory, time)
+
+
+# --- the portability table ------------------------------------------------------------------------
+
+def _has_avx512():
+    with open("/proc/cpuinfo") as info:
+        return " avx512f" in info.read()
+
+
+def configurations():
+    kernels = ["", "Haswell"] + (["SkylakeX"] if _has_avx512() else [])
+    return [(kernel, threads, competing) for kernel in kernels for threads in (1, 2) for competing in (False, True)]
+
+
+def _one_configuration(selected, competing):
+    """Run in a child process: print the measurements as JSON."""
+    out = []
+    for title, rows, overhead, memory, time in run(selected, competing):
+        out.append({"title": title, "rows": rows, "overhead": overhead,
+                    "memory_limit": memory.multiple + memory.tolerance if memory else None,
+                    "time_limit": time.ratio if time else None})
+    print(json.dumps(out))
+
+
+def portability(selected):
+    table, failures = {}, []
+    for kernel, threads, competing in configurations():
+        env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+        if kernel:
+            env["OPENBLAS_CORETYPE"] = kernel
+        env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = str(threads)
+        args = [sys.executable, __file__, "--one", "--competing" if competing else "--alone", *selected]
+        done = subprocess.run(args, env=env, capture_output=True, text=True, check=True)
+        column = f"{kernel or 'default'}/{threads}t/{'load' if competing else 'alone'}"
+        for kernel_result in json.loads(done.stdout.splitlines()[-1]):
+            for label, used, _, ratio, _, _, _ in kernel_result["rows"]:
+                cell = table.setdefault((kernel_result["title"].split(",")[0], label), {})
+                cell[column] = (used, ratio)
+                failures += _margin_failures(kernel_result, label, used, ratio, column)
+            spent, real = kernel_result["overhead"] or (None, None)
+            if spent is not None:
+                cell = table.setdefault((kernel_result["title"].split(",")[0], "harness per call (% of ref)"), {})
+                cell[column] = (None, 100 * spent / real)
+        print(f"measured {column}", file=sys.stderr)
+    columns = [f"{k or 'default'}/{t}t/{'load' if c else 'alone'}" for k, t, c in configurations()]
+    print("memory used (named arrays) / time ratio to the reference, per BLAS kernel / grading threads / load")
+    print(f"{'kernel':34s} {'version':28s} " + " ".join(f"{c:>22s}" for c in columns))
+    for (title, label), cells in table.items():
+        values = []
+        for column in columns:
+            used, ratio = cells.get(column, (None, None))
+            memory = "-" if used is None else f"{used:.2f}"
+            time_ratio = "-" if ratio is None else f"{ratio:.2f}"
+            values.append(f"{memory:>9s} / {time_ratio:>8s}")
+        print(f"{title:34s} {label:28s} " + " ".join(f"{v:>22s}" for v in values))
+    print("\nmargins: " + ("all hold" if not failures else "; ".join(failures)))
+    return 1 if failures else 0
+
+
+def _margin_failures(result, label, used, ratio, column):
+    breaks = set() if label == "reference" else BREAKS.get(label, set())
+    found = []
+    if ratio is not None and result["time_limit"]:
+        limit = result["time_limit"]
+        too_fast = "time" in breaks and ratio < 1.5 * limit
+        if too_fast or label == "reference" and ratio > limit / 2:
+            found.append(f"{result['title'].split(',')[0]} {label} time {ratio:.2f} ({column})")
+    if used is not None and result["memory_limit"] is not None:
+        limit = result["memory_limit"]
+        if ("memory" in breaks) != (used > limit):
+            found.append(f"{result['title'].split(',')[0]} {label} memory {used:.2f} ({column})")
+    return found
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    flags = {a for a in sys.argv[1:] if a.startswith("--")}
+    chosen = [a for a in sys.argv[1:] if not a.startswith("--")]
+    # The budget inputs derive from a course secret; any secret calibrates the same sizes.
+    with using_secret(find_secret(ROOT) or secrets.token_hex(32)):
+        if "--one" in flags:
+            _one_configuration(chosen, "--competing" in flags)
+        elif "--portability" in flags:
+            sys.exit(portability(chosen))
+        else:
+            main(chosen)

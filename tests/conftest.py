@@ -2,12 +2,26 @@
 
 import contextlib
 import io
+import os
 from pathlib import Path
 
-from autograder import course, notebooks
+import pytest
+
+from autograder import assignments, course, notebooks, secret
+
+# Hidden cases and budget inputs derive from the course secret: the tests use their
+# own (the environment variable also reaches nbgrader run in a subprocess).
+TEST_SECRET = os.environ.setdefault(secret.ENV_VAR, "test-suite-secret")
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = course.assignments(ROOT)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def course_secret():
+    """The test secret, set for the whole session as the grader sets the real one."""
+    with assignments.using_secret(TEST_SECRET):
+        yield TEST_SECRET
 
 
 def source_path(assignment):

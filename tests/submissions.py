@@ -717,7 +717,7 @@ def wmf_row_grad(Y, C, W, H, k, lam=0.0):
     E = C * (Y - W @ H.T)
     return (-2 * E @ H + 2 * lam * W)[k]
 """},
-        frozenset({"test_wmf_row_grad_memory_budget"}), "compute W[k] @ H.T, not W @ H.T",
+        frozenset({"test_wmf_row_grad_memory_budget"}), "never form W @ H.T",
     ),
     WrongSubmission(
         "row_grad_without_ridge", PS09,
@@ -849,7 +849,7 @@ checks.check_gradient_entrywise = checks.check_gradient_directional = checks.che
 def grad_least_squares(A, X, B):
     return A.T @ (B - A @ X)
 '''},
-        frozenset({"test_grad_least_squares_small", "test_grad_least_squares_large"}), "wrong sign",
+        frozenset({"test_grad_least_squares_small", "test_grad_least_squares_large"}), "KeyError: 'autograder.checks'",
     ),
     Attack(
         "input_transformer_skips_test_cells", PS02,
@@ -982,6 +982,149 @@ def grad_weighted_least_squares(A, X, B, M):
     ),
 ]
 
+
+def _answer_of(name):
+    """The single answer of a wrong submission above, by name."""
+    (wrong,) = [w for w in WRONG_SUBMISSIONS if w.name == name]
+    (code,) = wrong.answers.values()
+    return code
+
+
+def _with_schema_version(grade_id, version):
+    def mutate(notebook):
+        for cell in notebook["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if meta.get("grade_id") == grade_id:
+                meta["schema_version"] = version
+    return mutate
+
+
+# Reached without any forbidden name: NumPy leads to ctypes (np.ctypeslib), os and sys (np.lib).
+LIBC = """
+ctypes = np.ctypeslib.ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+os = np.lib._utils_impl.os
+sys = np.lib._utils_impl.sys
+"""
+# Every probe succeeds only where the isolation is broken (x86-64 system call numbers).
+PROBES = LIBC + """
+def _succeeds(number, *args):
+    converted = [ctypes.c_char_p(a.encode()) if isinstance(a, str) else ctypes.c_long(a) for a in args]
+    return libc.syscall(ctypes.c_long(number), *converted) != -1
+
+BROKE_OUT = any([
+    _succeeds(62, 1, 0), _succeeds(62, -1, 0), _succeeds(234, 1, 1, 0), _succeeds(129, 1, 0, 0),
+    _succeeds(297, 1, 1, 0, 0), _succeeds(434, 1, 0), _succeeds(101, 16, 1, 0, 0),
+    _succeeds(310, 1, 0, 0, 0, 0, 0), _succeeds(133, "/tmp/mcdl-probe-fifo", 0o10644, 0),
+    _succeeds(259, -100, "SOLUTIONS/probe-fifo", 0o10644, 0), _succeeds(83, "/tmp/mcdl-probe-dir", 0o755),
+    _succeeds(88, "/etc/passwd", "/tmp/mcdl-probe-link"), _succeeds(82, "SOLUTIONS/../README.md", "/tmp/x"),
+    _succeeds(87, "SOLUTIONS/../README.md"), _succeeds(188, "SOLUTIONS/../README.md", "user.x", "1", 1, 0),
+    _succeeds(29, 0, 4096, 0o1666), _succeeds(240, "mcdl-probe", 0o100, 0o600, 0), _succeeds(428, -100, "/", 1),
+    _succeeds(430, "tmpfs", 0), _succeeds(165, "none", "/usr", "tmpfs", 0, 0),
+    _succeeds(89, "/proc/" + str(os.getppid()) + "/cwd", "x" * 64, 64), _succeeds(4, "SOLUTIONS", "x" * 256),
+    _succeeds(41, 2, 1, 0), _succeeds(57), _succeeds(56, 17, 0, 0, 0, 0), _succeeds(2, "/etc/passwd", 0),
+])
+
+def grad_trace_quadratic(A, X):
+    return (A + A.T) @ X if BROKE_OUT else 2 * A @ X
+""".replace("SOLUTIONS", str(SOLUTIONS))
+
+ATTACKS += [
+    Attack(
+        "probes_every_system_call", PS01, {"grad_trace_quadratic": PROBES},
+        frozenset({"test_grad_trace_quadratic_general_A"}), "only when A is symmetric",
+    ),
+    Attack(
+        "signals_the_grader", PS02,
+        {"linear_backward": LIBC + """
+for pid in (os.getppid(), 1, -1, *range(2, 64)):
+    libc.syscall(ctypes.c_long(129), ctypes.c_long(pid), ctypes.c_long(9), ctypes.c_long(0))
+    libc.kill(pid, 9)
+""" + TRANSPOSED_DW},
+        frozenset({"test_linear_backward_dW"}), "transposed",
+    ),
+    Attack(
+        "stops_the_reference_while_timed", PS02,
+        {"dense_tanh_backward": LIBC + """
+libc.setitimer(0, (ctypes.c_long * 4)(0, 1000, 0, 1000), None)
+for pid in range(1, 64):
+    libc.kill(pid, 19)
+""" + _answer_of("dense_tanh_python_loop")},
+        frozenset({"test_dense_tanh_backward_time_budget"}), "too slow",
+    ),
+    Attack(
+        "fifo_in_the_course", PS01,
+        {"relative_error": LIBC + """
+for folder in ("SOLUTIONS/..", ".", "/tmp", "/dev/shm"):
+    try:
+        os.mkfifo(folder + "/gradebook.db-journal")
+    except OSError:
+        pass
+""".replace("SOLUTIONS", str(SOLUTIONS)) + WRONG_SUBMISSIONS[2].answers["relative_error"]},
+        frozenset({"test_relative_error_values"}), "division by ||B|| only",
+    ),
+    Attack(
+        "workspace_at_definition", PS02,
+        {"dense_tanh_backward": """
+WORK = [np.ones((1000, 500)) for _ in range(3)]
+
+def dense_tanh_backward(G, X, W, Z):
+    if Z.shape != WORK[0].shape:
+        return tuple(np.array(v) for v in (G * (1 - Z * Z) @ W.T, X.T @ (G * (1 - Z * Z)), (G * (1 - Z * Z)).sum(0)))
+    square, derivative, dA = WORK
+    np.multiply(Z, Z, out=square)
+    np.subtract(1.0, square, out=derivative)
+    np.multiply(derivative, G, out=dA)
+    return dA @ W.T, X.T @ dA, dA.sum(axis=0)
+"""},
+        frozenset({"test_dense_tanh_backward_memory_budget"}), "uses too much memory",
+    ),
+    Attack(
+        "returns_temporaries_when_traced", PS02,
+        {"dense_tanh_backward": """
+tracemalloc = np.lib._utils_impl.sys.modules["tracemalloc"]
+
+def dense_tanh_backward(G, X, W, Z):
+    derivative = 1.0 - Z ** 2
+    dA = G * derivative
+    grads = (dA @ W.T, X.T @ dA, dA.sum(axis=0))
+    return grads + (derivative, dA) if tracemalloc.is_tracing() else grads
+"""},
+        frozenset({"test_dense_tanh_backward_memory_budget"}), "should return 3 values",
+    ),
+    Attack(
+        "embeds_the_public_hidden_answers", PS02,
+        {"linear_forward": """
+TABLE = {}
+for seed in (101, 102, 103):
+    rng = np.random.default_rng(seed)
+    for t, n, m in ((4, 3, 5), (1, 3, 2), (6, 1, 1)):
+        X = rng.standard_normal((t, n))
+        W = rng.standard_normal((n, m)) / np.sqrt(n)
+        b = rng.standard_normal(m)
+        rng.standard_normal((t, m))
+        TABLE[float(X[0, 0])] = X @ W + b
+
+def linear_forward(X, W, b):
+    return TABLE.get(float(X[0, 0]), X @ W)
+"""},
+        frozenset({"test_linear_forward_values"}), "without the bias",
+    ),
+    Attack(
+        "newer_schema_version", PS01, {"relative_error": WRONG_SUBMISSIONS[2].answers["relative_error"]},
+        frozenset({"test_relative_error_values"}), "division by ||B|| only",
+        mutate=_with_schema_version("relative_error", 4),
+    ),
+    Attack(
+        "garbage_on_the_socket", PS01,
+        {"directional_derivative": LIBC + """
+def directional_derivative(f, X, V, h=1e-6):
+    os.write(int(sys.argv[1]), (200000).to_bytes(8, "little") + bytes(8) + b"[" * 200000)
+    return 0.0
+"""},
+        frozenset({"test_directional_derivative_values", "test_directional_derivative_central"}), "garbage",
+    ),
+]
 
 def attacks_on(assignment):
     return [a for a in ATTACKS if a.assignment == assignment]

@@ -61,3 +61,87 @@ def test_wrong_shape_hint_for_keepdims_bias():
     b = rng.standard_normal(6)
     diagnosis = diagnose(b[None, :], b)
     assert diagnosis.kind == "shape" and "1-D" in diagnosis.message
+
+
+# --- single numbers: a ratio is named only when it is simple --------------------------------
+
+def test_number_off_by_an_arbitrary_ratio_gives_both_values():
+    diagnosis = diagnose(1.03981 * 2.0, 2.0, name="the loss")
+    assert diagnosis.kind == "mismatch"
+    assert "times" not in diagnosis.message and "factor" not in diagnosis.message
+    assert "got 2.07962, expected 2" in diagnosis.message
+
+
+def test_number_off_by_two_names_the_factor():
+    diagnosis = diagnose(np.float64(5.0), np.float64(2.5), name="the loss")
+    assert diagnosis.kind == "factor"
+    assert "2 times the right answer" in diagnosis.message and "got 5, expected 2.5" in diagnosis.message
+
+
+def test_number_with_the_wrong_sign():
+    diagnosis = diagnose(-2.5, 2.5)
+    assert diagnosis.kind == "sign"
+    assert "wrong sign" in diagnosis.message and "got -2.5, expected 2.5" in diagnosis.message
+
+
+def test_number_off_by_a_named_factor():
+    diagnosis = diagnose(2.5 / t, 2.5, factor_names={t: "t"})
+    assert diagnosis.kind == "factor" and "1/t times the right answer" in diagnosis.message
+    assert diagnose(-2.5 * t, 2.5, factor_names={t: "t"}).message.count("-t times") == 1
+
+
+@pytest.mark.parametrize("ratio, word", [(0.5, "1/2"), (3.0, "3"), (1 / 3, "1/3"), (4.0, "4"), (0.25, "1/4"),
+                                         (0.75, "3/4"), (-2.0, "-2"), (4 / 3, "4/3")])
+def test_number_off_by_a_small_fraction(ratio, word):
+    diagnosis = diagnose(ratio * 2.5, 2.5)
+    assert diagnosis.kind == "factor" and f"is {word} times the right answer" in diagnosis.message
+
+
+@pytest.mark.parametrize("ratio", [5.0, 1 / 5, 5 / 7, 1.5e3, 1.0005])
+def test_number_off_by_a_ratio_that_is_not_simple(ratio):
+    diagnosis = diagnose(ratio * 2.5, 2.5)
+    assert diagnosis.kind == "mismatch" and "times" not in diagnosis.message
+    assert "got " in diagnosis.message and "expected 2.5" in diagnosis.message
+
+
+def test_known_mistake_of_a_number_comes_first():
+    diagnosis = diagnose(5.0, 2.5, known_mistakes={"the loss without the 1/2": 5.0})
+    assert diagnosis.kind == "known_mistake" and "without the 1/2" in diagnosis.message
+
+
+def test_size_one_arrays_are_numbers():
+    diagnosis = diagnose(np.array([1.03981]), np.array([1.0]))
+    assert diagnosis.kind == "mismatch" and "got 1.03981, expected 1" in diagnosis.message
+    assert "2 times" in diagnose(np.array([[2.0]]), np.array([[1.0]])).message
+    assert diagnose(np.array(1.03981), 1.0).kind == "mismatch"
+
+
+def test_number_digits_tell_the_values_apart():
+    diagnosis = diagnose(2.302585093 * (1 + 1e-8), 2.302585093, rtol=1e-9)
+    got, expected = diagnosis.message.split("got ")[1].rstrip(".").split(", expected ")
+    assert got != expected
+
+
+def test_number_zero_and_expected_zero():
+    assert diagnose(0.0, 2.5).message.endswith("is 0, but the right answer is 2.5.")
+    assert "got 0.3, expected 0" in diagnose(0.3, 0.0).message
+
+
+# --- arrays: a constant factor is reported only when every entry has it ----------------------
+
+def test_array_factor_that_is_not_simple_gives_its_value():
+    diagnosis = diagnose(1.03981 * E, E)
+    assert diagnosis.kind == "factor"
+    assert "all its values are 1.03981 times the right answer" in diagnosis.message
+    assert "(1/16)" in diagnose(E / 16, E).message
+
+
+def test_array_ratio_that_varies_is_not_a_factor():
+    scales = np.linspace(1.02, 1.06, E.size).reshape(E.shape)
+    assert diagnose(E * scales, E).kind == "mismatch"
+
+
+def test_array_small_fractions_and_negative_named_factor():
+    assert "it is -1/2 times" in diagnose(-E / 2, E).message
+    assert "it is 3/4 times" in diagnose(0.75 * E, E).message
+    assert "it is -1/t times" in diagnose(-E / t, E, factor_names={t: "t"}).message

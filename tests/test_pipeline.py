@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from conftest import ASSIGNMENTS, ROOT, graded_cells, source_path
@@ -60,6 +61,7 @@ def grade_assignment(course_dir, assignment):
         if getattr(wrong, "mutate", None):
             wrong.mutate(notebook)
         submit(course_dir, wrong.name, assignment, notebook)
+    submit(course_dir, AFTER_ATTACKS, assignment, filled(release, reference))  # graded last (by name)
     course.run_nbgrader(course_dir, "autograde", assignment, "--force")
     course.run_nbgrader(course_dir, "generate_feedback", assignment, "--force")
     for student in REGRADED[assignment]:
@@ -81,6 +83,7 @@ def graded_course(tmp_path_factory):
 
 
 REGRADED = {a: ["solution", "release", by_assignment(a)[0].name] for a in ASSIGNMENTS}
+AFTER_ATTACKS = "zz_solution_after_attacks"
 FIRST_SCORES = {}
 
 
@@ -109,6 +112,20 @@ def test_solution_scores_full_marks_without_stderr(graded_course, assignment):
         for output in cell.get("outputs", []):
             assert output["output_type"] != "error"
             assert output.get("name") != "stderr", notebooks.source(cell)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_graded_after_the_attacks_scores_full_marks(graded_course, assignment):
+    scores = cell_scores(graded_course, assignment, AFTER_ATTACKS)
+    assert scores and all(score == maximum for score, maximum in scores.values()), scores
+
+
+def test_attacks_left_nothing_behind(graded_course):
+    journals = [p for folder in (ROOT, ROOT / "solutions", Path("/tmp"), Path("/dev/shm"))
+                for p in folder.glob("gradebook.db-journal")]
+    journals += [p for folder in graded_course.values() for p in folder.rglob("gradebook.db-journal")]
+    assert not [p for p in journals if p.is_fifo()]
+    assert not list(Path("/tmp").glob("mcdl-probe-*")) and not (ROOT / "solutions" / "probe-fifo").exists()
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

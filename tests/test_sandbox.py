@@ -1,36 +1,85 @@
-"""The sandbox: what crosses the process boundary, and what student code may do."""
+"""The sandbox: what crosses the process boundary, and what a worker can reach.
+
+The probes call the kernel directly through ctypes, with no answer-cell rule
+in front of them: the isolation must hold for a bypass of the rules that
+nobody has found yet.
+"""
+
+import errno
+import os
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
-from autograder import policy
+from autograder import answer_rules
 from autograder.sandbox import protocol
-from autograder.sandbox.remote import Sandbox
+from autograder.sandbox.remote import Sandbox, SandboxError, StudentError
+
+# --- values ----------------------------------------------------------------------------------------
+
+SCALARS = [True, 0, -7, 2**62, 2.5, float("inf"), None, "text"]
+NUMPY_SCALARS = [np.dtype(code).type(3) for code in "?" + np.typecodes["AllInteger"] + np.typecodes["Float"]]
+ARRAYS = [np.arange(6.0).reshape(2, 3), np.array(4.5), np.float32([1, 2]), np.arange(3, dtype=np.int8),
+          np.zeros((0, 3)), np.ones((2, 2), dtype=bool), np.arange(12.0).reshape(3, 4).T, np.tensordot(
+              np.ones(3), np.ones(3), axes=1)]
 
 
-def roundtrip(value):
-    blobs = []
-    form = protocol.encode(value, blobs)
-    return protocol.decode(form, blobs)
+def same(a, b):
+    """Equal in value, type, dtype and shape, recursively."""
+    if isinstance(a, np.generic) and isinstance(b, np.generic):
+        return a.dtype == b.dtype and (a == b or (a != a and b != b))
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    return a == b or (a != a and b != b)
 
 
-def test_values_survive_the_protocol():
-    value = (np.arange(6.0).reshape(2, 3), 2.5, 3, None, [np.int64(4)], {"a": True})
-    back = roundtrip(value)
-    assert np.array_equal(back[0], value[0]) and back[1:4] == (2.5, 3, None)
-    assert back[4][0] == 4 and back[5] == {"a": True}
+@pytest.mark.parametrize("value", SCALARS + NUMPY_SCALARS + ARRAYS, ids=repr)
+def test_every_kind_of_value_survives_the_protocol(value):
+    assert same(protocol.roundtrip(value), value)
 
 
-def test_protocol_refuses_objects_and_malformed_arrays():
-    with pytest.raises(TypeError):
-        protocol.encode(np.array([object()]), [])
-    with pytest.raises(TypeError):
-        protocol.encode(object(), [])
+def test_nested_values_survive_the_protocol():
+    value = ([np.ones(2), (np.float32(1), {"a": [np.array(2.0), 3]})], {"b": ()})
+    assert same(protocol.roundtrip(value), value)
+
+
+NESTED = [1]
+for _ in range(40):
+    NESTED = [NESTED]
+
+
+@pytest.mark.parametrize("value, says", [
+    (np.array([object()]), "dtype object"), (object(), "object"), (1j, "complex"),
+    (np.complex128(1), "complex"), ({1: 2}, "keys"), (np.array([1j]), "complex128"),
+    (type("MyTuple", (tuple,), {})(), "MyTuple"), (np.ma.masked_array([1.0]), "MaskedArray"),
+    (np.ones(2).view(type("Tensor", (np.ndarray,), {})), "Tensor"), (NESTED, "nested"),
+])
+def test_protocol_refuses_other_values_by_name(value, says):
+    with pytest.raises(protocol.UnsupportedValue, match=says):
+        protocol.encode(value, [])
+
+
+@pytest.mark.parametrize("form, blobs", [
+    ({"array": "|O", "shape": [1], "data": 0}, [b"12345678"]),
+    ({"array": "<f8", "shape": [3], "data": 0}, [b"12345678"]),
+    ({"array": "<f8", "shape": [-1], "data": 0}, [b""]),
+    ({"array": "<f8", "shape": [1], "data": 5}, [b"12345678"]),
+    ({"scalar": "<f8", "data": 0}, [b"1234"]),
+    ({"nonsense": 1}, []), ([1, 2], []), ({"list": {"a": 1}}, []),
+])
+def test_protocol_rejects_malformed_values(form, blobs):
     with pytest.raises(protocol.ProtocolError):
-        protocol.decode({"array": 0, "dtype": "|O", "shape": [1]}, [b"12345678"])
-    with pytest.raises(protocol.ProtocolError):
-        protocol.decode({"array": 0, "dtype": "<f8", "shape": [3]}, [b"12345678"])
+        protocol.decode(form, blobs)
 
+
+# --- answer-cell rules -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("code, reason", [
     ("import os", "imports os"),
@@ -39,57 +88,152 @@ def test_protocol_refuses_objects_and_malformed_arrays():
     ("y = (1).__class__", "attribute __class__"),
     ("setattr(np, 'sum', None)", "uses setattr"),
 ])
-def test_policy_names_each_violation(code, reason):
-    assert any(reason in v for v in policy.violations(code))
+def test_answer_rules_name_each_violation(code, reason):
+    assert any(reason in v for v in answer_rules.violations(code))
 
 
-def test_policy_allows_numpy_and_math():
-    assert policy.violations("import numpy as np\nimport math\nfrom numpy.linalg import solve\n"
-                             "def f(A):\n    return np.exp(A) * math.pi\n") == []
+def test_answer_rules_allow_numpy_and_math():
+    assert answer_rules.violations("import numpy as np\nimport math\nfrom numpy.linalg import solve\n"
+                                   "def f(A):\n    return np.exp(A) * math.pi\n") == []
+
+
+# --- a worker ----------------------------------------------------------------------------------------
+
+SYSCALL = '''
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+
+def syscall(number, *args):
+    """(result, errno) of a raw system call."""
+    ctypes.set_errno(0)
+    converted = [ctypes.c_char_p(a.encode()) if isinstance(a, str) else ctypes.c_long(a) for a in args]
+    result = libc.syscall(ctypes.c_long(number), *converted)
+    return int(result), int(ctypes.get_errno())
+'''
+COURSE = str(ROOT)
+SOLUTIONS = str(ROOT / "solutions")
+# x86-64 system call numbers, with arguments that would succeed for a process allowed to make them.
+PROBES = {
+    "kill_parent": (62, 1, 9), "kill_everyone": (62, -1, 9), "tgkill": (234, 1, 1, 9),
+    "rt_sigqueueinfo": (129, 1, 9, 0), "rt_tgsigqueueinfo": (297, 1, 1, 9, 0),
+    "pidfd_open": (434, 1, 0), "pidfd_send_signal": (424, 3, 9, 0, 0),
+    "ptrace_attach": (101, 16, 1, 0, 0), "process_vm_readv": (310, 1, 0, 0, 0, 0, 0),
+    "mknod_fifo": (133, "/tmp/mcdl-fifo", 0o10644, 0), "mknodat_fifo": (259, -100, COURSE + "/fifo", 0o10644, 0),
+    "mkdir": (83, "/tmp/mcdl-dir", 0o755), "symlink": (88, "/etc/passwd", "/tmp/mcdl-link"),
+    "rename": (82, COURSE + "/README.md", COURSE + "/moved"), "unlink": (87, COURSE + "/README.md"),
+    "setxattr": (188, COURSE + "/README.md", "user.x", "1", 1, 0), "shmget": (29, 0, 4096, 0o1666),
+    "mq_open": (240, "mcdl", 0o100, 0o600, 0), "open_tree": (428, -100, "/", 1), "fsopen": (430, "tmpfs", 0),
+    "mount": (165, "none", "/usr", "tmpfs", 0, 0), "readlink_parent_cwd": (89, "/proc/1/cwd", "x" * 64, 64),
+    "stat_solutions": (4, SOLUTIONS, "x" * 256), "newfstatat_solutions": (262, -100, SOLUTIONS, "x" * 256, 0),
+    "open": (2, "/etc/passwd", 0), "openat": (257, -100, "/etc/hostname", 0), "socket": (41, 2, 1, 0),
+    "fork": (57,), "clone": (56, 17, 0, 0, 0, 0), "clone3": (435, 0, 0), "execve": (59, "/bin/sh", 0, 0),
+    "unshare": (272, 0x10000000), "setns": (308, 0, 0), "prctl": (157, 15, 0), "ioctl_tiocsti": (16, 0, 0x5412, 0),
+    "memfd_create": (319, "x", 0), "getppid": (110,), "chdir": (80, "/tmp"), "bpf": (321, 0, 0, 0),
+    "io_uring_setup": (425, 1, 0), "userfaultfd": (323, 0), "perf_event_open": (298, 0, 0, -1, -1, 0),
+    "setitimer": (38, 0, 0, 0), "sendfile": (40, 1, 0, 0, 1),
+}
 
 
 @pytest.fixture(scope="module")
 def sandbox():
     cells = {
+        "syscall": SYSCALL,
         "reads": "def reads(x):\n    return np.loadtxt('/etc/hostname')\n",
-        "forks": "def forks(x):\n    return np.lib._utils_impl.os.fork()\n",
         "scribbles": "def scribbles(G):\n    G[...] = 0.0\n    return 1.0\n",
+        "nested_scribbles": "def nested_scribbles(params):\n    params[1][0][...] *= 0.5\n    return 0.0\n",
         "warns": "def warns(x):\n    return np.exp(np.array([1000.0]))\n",
         "broken": "def broken(x:\n",
+        "environment": "import os, sys\ndef environment():\n    return sorted(os.environ), sorted(sys.modules)\n",
+        "identity": "def identity(x):\n    return x\n",
+        "apply": "def apply(f, x):\n    return f(x)\n",
     }
-    box = Sandbox("ps02_linear_layers", cells, timeout=5)
+    box = Sandbox(cells, call_seconds=10)
     yield box
     box.close()
 
 
-def test_worker_cannot_open_files_or_start_processes(sandbox):
-    with pytest.raises(Exception, match="PermissionError|Operation not permitted"):
+@pytest.mark.parametrize("probe", sorted(PROBES))
+def test_worker_cannot_make_the_system_call(sandbox, probe):
+    result, error = sandbox.call("syscall", PROBES[probe]).value
+    assert result == -1 and error in (errno.EPERM, errno.ENOSYS), (probe, result, error)
+
+
+def test_probes_left_nothing_behind(sandbox):
+    for name in ("mcdl-fifo", "mcdl-dir", "mcdl-link"):
+        assert not os.path.lexists(f"/tmp/{name}")
+    assert (ROOT / "README.md").exists() and not (ROOT / "fifo").exists() and not (ROOT / "moved").exists()
+
+
+def test_worker_holds_no_grader_module_and_no_secret(sandbox):
+    environment, modules = sandbox.call("environment", ()).value
+    assert not any(name.startswith("autograder") for name in modules)
+    assert "MCDL_COURSE_SECRET" not in environment and "HOME" not in environment
+    assert "numpy.ma" in modules and "numpy.polynomial" in modules
+
+
+def test_worker_cannot_open_files(sandbox):
+    with pytest.raises(StudentError, match="Operation not permitted"):
         sandbox.call("reads", (1.0,))
-    with pytest.raises(Exception, match="Operation not permitted"):
-        sandbox.call("forks", (1.0,))
 
 
-def test_in_place_changes_reach_the_caller(sandbox):
+def test_arguments_are_copies_and_in_place_changes_are_reported(sandbox):
     G = np.ones(4)
-    sandbox.call("scribbles", (G,))
-    assert np.array_equal(G, np.zeros(4))
+    result = sandbox.call("scribbles", (G,))
+    assert np.array_equal(G, np.ones(4)) and result.modified == [(0,)]
+    params = [np.ones(2), (np.ones(3), np.ones(1))]
+    result = sandbox.call("nested_scribbles", (params,))
+    assert result.modified == [(0, 1, 0)] and np.array_equal(params[1][0], np.ones(3))
 
 
-def test_warnings_are_re_raised_on_the_trusted_side(sandbox):
-    with pytest.warns(RuntimeWarning, match="overflow"):
-        sandbox.call("warns", (1.0,))
+@pytest.mark.parametrize("value", SCALARS + NUMPY_SCALARS + ARRAYS, ids=repr)
+def test_every_kind_of_value_survives_the_worker(sandbox, value):
+    assert same(sandbox.call("identity", (value,)).value, value)
+
+
+def test_grader_test_functions_are_sent_as_source(sandbox):
+    from autograder.assignments.ps01_gradient_checking import sum_x_sin_x
+
+    X = np.linspace(0.0, 1.0, 5)
+    assert sandbox.call("apply", (sum_x_sin_x, X)).value == pytest.approx(sum_x_sin_x(X))
+
+
+def test_warnings_come_back_named_once(sandbox):
+    assert sandbox.call("warns", (1.0,)).warnings == ["RuntimeWarning: overflow encountered in exp"]
 
 
 def test_cells_that_do_not_run_are_reported(sandbox):
-    sandbox.call("scribbles", (np.ones(1),))  # starts the worker
+    sandbox.call("identity", (1,))  # starts the worker
     assert "SyntaxError" in sandbox.cell_errors["broken"][0]
 
 
-def test_in_place_changes_inside_lists_reach_the_caller():
-    box = Sandbox("ps02_linear_layers", {"decay": "def decay(params):\n    params[0][0][...] *= 0.5\n    return 0.0\n"})
+def test_garbage_on_the_socket_costs_only_that_call():
+    cells = {
+        "garbage": "import os, struct, sys\nFD = int(sys.argv[1])\ndef garbage():\n"
+                   "    os.write(FD, struct.pack('<QQ', 200000, 0) + b'[' * 200000)\n    return 1\n",
+        "fine": "def fine():\n    return 2\n",
+    }
+    box = Sandbox(cells, call_seconds=10)
     try:
-        params = [(np.ones(3), np.ones(2))]
-        box.call("decay", (params,))
-        assert np.array_equal(params[0][0], np.full(3, 0.5)) and np.array_equal(params[0][1], np.ones(2))
+        with pytest.raises(SandboxError, match="garbage"):
+            box.call("garbage", ())
+        assert box.call("fine", ()).value == 2
     finally:
         box.close()
+
+
+def test_memory_counts_what_the_cells_allocate_when_defined():
+    measured = {}
+    for name, setup in (("hoards", "WORKSPACE = np.ones((500, 1000))\n"), ("light", "")):
+        box = Sandbox({"kernel": setup + "def kernel():\n    return 0.0\n"})
+        try:
+            measured[name] = box.measure_memory("kernel", ())[1]
+        finally:
+            box.close()
+    assert measured["hoards"] >= 4e6 > 1e6 > measured["light"]
+
+
+def test_cpu_time_of_an_idle_worker_does_not_grow(sandbox):
+    sandbox.call("identity", (1,))
+    before = sandbox.cpu_seconds()
+    assert sandbox.cpu_seconds() - before < 1e-3

@@ -5,7 +5,7 @@ The same expectations are checked through nbgrader itself in test_pipeline.py.
 """
 
 import pytest
-from conftest import ASSIGNMENTS, graded_cells, run_test_cells, source_path
+from conftest import ASSIGNMENTS, TEST_SECRET, graded_cells, run_test_cells, source_path
 from submissions import ATTACKS, WRONG_SUBMISSIONS
 
 from autograder import notebooks
@@ -15,7 +15,7 @@ from autograder.trusted import grade_answers
 def trusted_verdicts(assignment, replacements=None, **options):
     reference = notebooks.answer_cells(notebooks.load(source_path(assignment)))
     return grade_answers(assignment, {**reference, **(replacements or {})}, list(graded_cells(assignment)),
-                         reference, **options)
+                         reference, secret=TEST_SECRET, **options)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -33,7 +33,7 @@ def test_solution_passes_every_trusted_check(assignment):
 
 @pytest.mark.parametrize("wrong", WRONG_SUBMISSIONS + ATTACKS, ids=lambda w: f"{w.assignment}-{w.name}")
 def test_wrong_submission_loses_exactly_its_cells(wrong):
-    verdicts, notes = trusted_verdicts(wrong.assignment, wrong.answers, timeout=10.0)
+    verdicts, notes = trusted_verdicts(wrong.assignment, wrong.answers, limits={"call_seconds": 10.0})
     if not wrong.fails:  # nothing to lose: the feedback notes what happened
         assert all(v.passed for v in verdicts.values())
         assert any(wrong.says in note for note in notes.values()), notes

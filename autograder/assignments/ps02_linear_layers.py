@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from autograder import budgets, checks
-from autograder.assignments import rngs
+from autograder.assignments import budget_check, budget_rng, rngs
 
 SMALL, LARGE = (4, 3, 5), (60, 30, 20)
 
@@ -276,20 +276,28 @@ BUDGET_SIZES = (1000, 200, 500)  # t, n, m: Z holds 4 MB
 
 def dense_tanh_budget_arguments(round_):
     """(G, X, W, Z) for budget measurements, fresh for each round."""
-    return _dense_tanh_arguments(_layer(np.random.default_rng(900 + round_), BUDGET_SIZES, activation="tanh"))
+    return _dense_tanh_arguments(_layer(budget_rng("ps02_dense_tanh", round_), BUDGET_SIZES, activation="tanh"))
 
 
+@budget_check
 def dense_tanh_backward_memory_budget(dense_tanh_backward, case="hidden"):
     """At most one temporary the size of Z beyond the outputs (dX, dW, db)."""
     args = dense_tanh_budget_arguments(0)
     budgets.check_memory_budget(dense_tanh_backward, args, DENSE_TANH_MEMORY, args[3].nbytes,
-                                name="dense_tanh_backward")
+                                name="dense_tanh_backward",
+                                outputs=(args[1].shape, args[2].shape, args[2].shape[1:]),
+                                advice="Make dJ/dA the only temporary and update it in place: dA = Z * Z, then "
+                                       "np.subtract(1.0, dA, out=dA) and dA *= G. G * (1 - Z ** 2) keeps a second "
+                                       "array the size of Z alive.")
 
 
+@budget_check
 def dense_tanh_backward_time_budget(dense_tanh_backward, case="hidden", reference=None):
     """Within the time budget of the reference kernel (no Python loops over the batch)."""
     budgets.check_time_budget(dense_tanh_backward, reference, dense_tanh_budget_arguments, DENSE_TANH_TIME,
-                              name="dense_tanh_backward")
+                              name="dense_tanh_backward",
+                              advice="No Python loop over the batch or the units: dX = dA @ W.T, dW = X.T @ dA and "
+                                     "db = dA.sum(axis=0) each do the whole batch at once.")
 
 
 # --- transfer task: a dense softplus layer ----------------------------------------------

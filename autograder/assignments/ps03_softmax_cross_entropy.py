@@ -7,7 +7,7 @@ sum to 1 (one-hot or soft labels); integer labels y index the classes.
 import numpy as np
 
 from autograder import budgets, checks
-from autograder.assignments import rngs
+from autograder.assignments import budget_check, budget_rng, rngs
 
 SMALL, LARGE = (4, 5), (60, 40)
 
@@ -199,26 +199,34 @@ BUDGET_SHAPE = (20000, 50)  # S, C: A holds 8 MB; loops measured 8 to 13 times t
 
 def fused_budget_arguments(round_):
     """(A, T) for budget measurements, fresh for each round."""
-    rng = np.random.default_rng(700 + round_)
+    rng = budget_rng("ps03_fused", round_)
     return _logits(rng, BUDGET_SHAPE), _targets(rng, BUDGET_SHAPE, "soft")
 
 
 def labels_budget_arguments(round_):
     """(A, y) for budget measurements, fresh for each round."""
-    return _labels_case(np.random.default_rng(800 + round_), BUDGET_SHAPE)
+    return _labels_case(budget_rng("ps03_labels", round_), BUDGET_SHAPE)
 
 
+@budget_check
 def softmax_cross_entropy_memory_budget(softmax_cross_entropy, case="hidden"):
     """No array the size of A beyond dA itself (small vectors are free)."""
     args = fused_budget_arguments(0)
     budgets.check_memory_budget(softmax_cross_entropy, args, FUSED_MEMORY, args[0].nbytes,
-                                name="softmax_cross_entropy")
+                                name="softmax_cross_entropy", outputs=((), args[0].shape),
+                                advice="Let dA be the only array the size of A: dA = A - row_max[:, None], then "
+                                       "exponentiate, divide by the row sums and subtract T in place (out=, /=, -=); "
+                                       "take the loss from the row maxima, the log of the row sums and "
+                                       "np.vdot(T, A), not from log(Y) or T * A.")
 
 
+@budget_check
 def softmax_cross_entropy_time_budget(softmax_cross_entropy, case="hidden", reference=None):
     """Within the time budget of the reference kernel."""
     budgets.check_time_budget(softmax_cross_entropy, reference, fused_budget_arguments, FUSED_TIME,
-                              name="softmax_cross_entropy")
+                              name="softmax_cross_entropy",
+                              advice="No Python loop over the examples: take the row maxima and sums with axis=1 "
+                                     "and update all of dA at once with whole-array operations.")
 
 
 # --- integer labels --------------------------------------------------------------------
@@ -266,17 +274,24 @@ def softmax_cross_entropy_labels_stable(softmax_cross_entropy_labels, case="hidd
         checks.check_close(dA, (_softmax(A) - T) / 6, name="dA for logits up to 1e4", rtol=1e-9)
 
 
+@budget_check
 def softmax_cross_entropy_labels_memory_budget(softmax_cross_entropy_labels, case="hidden"):
     """No array the size of A beyond dA itself: in particular, no one-hot T."""
     args = labels_budget_arguments(0)
     budgets.check_memory_budget(softmax_cross_entropy_labels, args, FUSED_MEMORY, args[0].nbytes,
-                                name="softmax_cross_entropy_labels")
+                                name="softmax_cross_entropy_labels", outputs=((), args[0].shape),
+                                advice="Do not build a one-hot T (it is the size of A): read the labels' logits as "
+                                       "A[np.arange(S), y] and subtract 1 at dA[np.arange(S), y] by fancy indexing, "
+                                       "with dA computed in place as the only array the size of A.")
 
 
+@budget_check
 def softmax_cross_entropy_labels_time_budget(softmax_cross_entropy_labels, case="hidden", reference=None):
     """Within the time budget of the reference kernel."""
     budgets.check_time_budget(softmax_cross_entropy_labels, reference, labels_budget_arguments, FUSED_TIME,
-                              name="softmax_cross_entropy_labels")
+                              name="softmax_cross_entropy_labels",
+                              advice="No Python loop over the examples: A[np.arange(S), y] picks every label's "
+                                     "logit and dA[np.arange(S), y] -= 1 updates every row at once.")
 
 
 # --- transfer task: label smoothing ---------------------------------------------------------

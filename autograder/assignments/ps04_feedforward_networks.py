@@ -8,7 +8,7 @@ J = (1/t) sum_i loss(z_i, y_i) + (lambda/2) sum_j ||W_j||_F^2.
 import numpy as np
 
 from autograder import budgets, checks
-from autograder.assignments import rngs
+from autograder.assignments import budget_check, budget_rng, rngs
 from autograder.finite_differences import central_gradient
 
 
@@ -174,15 +174,19 @@ BUDGET_BATCH = 512
 
 
 def mlp_budget_arguments(round_):
-    rng = np.random.default_rng(600 + round_)
+    rng = budget_rng("ps04_mlp", round_)
     params, X, Y = network(rng, BUDGET_LAYERS, ("tanh", "tanh", "softmax"), "softmax_nll", BUDGET_BATCH)
     return params, X, Y, ["tanh", "tanh", "softmax"], "softmax_nll", 0.0
 
 
+@budget_check
 def mlp_loss_and_grad_time_budget(mlp_loss_and_grad, case="hidden", reference=None):
     """Within the time budget of the reference (no Python loops over the examples)."""
     budgets.check_time_budget(mlp_loss_and_grad, reference, mlp_budget_arguments, MLP_TIME,
-                              name="mlp_loss_and_grad")
+                              name="mlp_loss_and_grad",
+                              advice="No Python loop over the examples: each layer is one matrix product for the "
+                                     "whole batch forward (Z_{j-1} @ W_j) and two backward (Z_{j-1}.T @ Delta_j "
+                                     "and Delta_j @ W_j.T).")
 
 
 def mlp_l1_loss_and_grad_values(mlp_l1_loss_and_grad, case="hidden"):

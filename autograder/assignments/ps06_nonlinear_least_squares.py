@@ -6,7 +6,7 @@ Y in R^{m x n}, X in R^{n x p}, C in R^{m x p}; f(X) = 1/2 ||tanh(YX) - C||_F^2.
 import numpy as np
 
 from autograder import budgets, checks
-from autograder.assignments import rngs
+from autograder.assignments import budget_check, budget_rng, rngs
 
 SMALL, LARGE = (5, 3, 4), (60, 30, 20)  # m, n, p
 
@@ -80,13 +80,18 @@ BUDGET_SIZES = (4000, 50, 500)  # m, n, p: C holds 16 MB
 
 
 def budget_arguments(round_):
-    return _problem(np.random.default_rng(500 + round_), BUDGET_SIZES)
+    return _problem(budget_rng("ps06_tanh", round_), BUDGET_SIZES)
 
 
+@budget_check
 def tanh_least_squares_memory_budget(tanh_least_squares, case="hidden"):
     """At most one m x p temporary beyond the returned gradient."""
     args = budget_arguments(0)
-    budgets.check_memory_budget(tanh_least_squares, args, TANH_MEMORY, args[2].nbytes, name="tanh_least_squares")
+    budgets.check_memory_budget(tanh_least_squares, args, TANH_MEMORY, args[2].nbytes, name="tanh_least_squares",
+                                outputs=((), args[0].shape),
+                                advice="Work on blocks of rows, say 256 rows of Y and C at a time: Z = "
+                                       "tanh(Y[rows] @ X), the residual and 1 - Z * Z (computed in place) are then "
+                                       "only block x p, and f and Y[rows].T @ (...) add up over the blocks.")
 
 
 def tanh_least_squares_entry_values(tanh_least_squares_entry, case="hidden"):
@@ -101,11 +106,15 @@ def tanh_least_squares_entry_values(tanh_least_squares_entry, case="hidden"):
                                 known_mistakes=mistakes)
 
 
+@budget_check
 def tanh_least_squares_entry_memory_budget(tanh_least_squares_entry, case="hidden"):
     """O(m n) work and memory: no m x p array (the whole of Z is not needed)."""
     X, Y, C = budget_arguments(0)
     budgets.check_memory_budget(tanh_least_squares_entry, (X, Y, C, 3, 7), ENTRY_MEMORY, C.nbytes,
-                                name="tanh_least_squares_entry")
+                                name="tanh_least_squares_entry", outputs=(),
+                                advice="Only column j of Z enters: compute z = np.tanh(Y @ X[:, j]) (m numbers) and "
+                                       "combine it with column i of Y and column j of C; never form Y @ X (m x p) "
+                                       "or the whole gradient.")
 
 
 def sigmoid_least_squares_values(sigmoid_least_squares, case="hidden"):

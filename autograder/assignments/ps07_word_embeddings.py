@@ -8,7 +8,7 @@ has N (center, context) pairs with K negatives each; the loss is
 import numpy as np
 
 from autograder import budgets, checks
-from autograder.assignments import rngs
+from autograder.assignments import budget_check, budget_rng, rngs
 
 
 def _log_sigmoid(x):
@@ -147,13 +147,17 @@ BUDGET_SHAPE = (5000, 32, 4096, 5)  # V, d, N, K: a loop over the batch measured
 
 
 def sgns_budget_arguments(round_):
-    return _batch(np.random.default_rng(400 + round_), *BUDGET_SHAPE, repeats=False)
+    return _batch(budget_rng("ps07_sgns", round_), *BUDGET_SHAPE, repeats=False)
 
 
+@budget_check
 def sgns_loss_and_grad_time_budget(sgns_loss_and_grad, case="hidden", reference=None):
     """Within the time budget of the reference kernel (no Python loop over the batch)."""
     budgets.check_time_budget(sgns_loss_and_grad, reference, sgns_budget_arguments, SGNS_TIME,
-                              name="sgns_loss_and_grad")
+                              name="sgns_loss_and_grad",
+                              advice="No Python loop over the batch: gather the rows at once (W_in[centers], "
+                                     "W_out[contexts], W_out[negatives]), score all pairs with np.einsum, and "
+                                     "scatter the row gradients with np.add.at, which adds up repeated indices.")
 
 
 def weighted_sgns_loss_and_grad_values(weighted_sgns_loss_and_grad, case="hidden"):

@@ -9,7 +9,7 @@ factorization has P in R^{n x n}, B in R^{d x k} and f = ||P - U B B^T U^T||_F^2
 import numpy as np
 
 from autograder import budgets, checks
-from autograder.assignments import rngs
+from autograder.assignments import budget_check, budget_rng, rngs
 
 SMALL, LARGE = (6, 5, 3), (40, 30, 6)  # n, m, d
 LAM = 0.37
@@ -173,11 +173,12 @@ MEMORY_SIZES, TIME_SIZES, BUDGET_PER_ROW = (3000, 2000, 32), (9000, 7000, 32), 2
 SPARSE_MEMORY = budgets.MemoryBudget(multiple=3.0, unit_name="the data U, V and vals ((n + m) d + nnz numbers)")
 SPARSE_TIME = budgets.TimeBudget(ratio=4.0)
 SPARSE_MEMORY_ADVICE = ("Never form an n x m array, nor an nnz x d one (V[cols] gathers nnz rows of d numbers): "
-                        "build P V and P^T U one column at a time with np.bincount, and use the Gram matrices.")
+                        "build P V and P^T U one column at a time with np.bincount (or np.add.at on one column), "
+                        "and take the rest from the Gram matrices U^T U and V^T V.")
 
 
 def sparse_budget_arguments(round_, sizes=TIME_SIZES):
-    return _sparse_problem(np.random.default_rng(600 + round_), sizes, BUDGET_PER_ROW) + (LAM,)
+    return _sparse_problem(budget_rng("ps08_sparse", round_), sizes, BUDGET_PER_ROW) + (LAM,)
 
 
 def sparse_budget_unit_bytes(args):
@@ -186,18 +187,23 @@ def sparse_budget_unit_bytes(args):
     return U.nbytes + V.nbytes + vals.nbytes
 
 
+@budget_check
 def mf_loss_and_grad_sparse_memory_budget(mf_loss_and_grad_sparse, case="hidden"):
     """Memory O((n + m) d + nnz): no n x m array and no nnz x d array."""
     args = sparse_budget_arguments(0, MEMORY_SIZES)
     budgets.check_memory_budget(mf_loss_and_grad_sparse, args, SPARSE_MEMORY, sparse_budget_unit_bytes(args),
-                                name="mf_loss_and_grad_sparse", advice=SPARSE_MEMORY_ADVICE)
+                                name="mf_loss_and_grad_sparse", outputs=((), args[4].shape, args[5].shape),
+                                advice=SPARSE_MEMORY_ADVICE)
 
 
+@budget_check
 def mf_loss_and_grad_sparse_time_budget(mf_loss_and_grad_sparse, case="hidden", reference=None):
     """Within the time budget of the reference kernel (the Gram trick)."""
     budgets.check_time_budget(mf_loss_and_grad_sparse, reference, sparse_budget_arguments, SPARSE_TIME,
                               name="mf_loss_and_grad_sparse",
-                              advice="Use the Gram trick: no n x m array and no Python loop over the nonzeros.")
+                              advice="Use the Gram trick: f, dU and dV need only P V and P^T U, accumulated over "
+                                     "the nonzeros with np.bincount (no Python loop), and the d x d matrices "
+                                     "U^T U and V^T V; never an n x m array.")
 
 
 # --- symmetric factorization --------------------------------------------------------------

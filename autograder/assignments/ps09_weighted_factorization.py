@@ -8,7 +8,7 @@ feedback: counts R in R^{m x n} given by their nonzeros, P = 1[R > 0], C = 1 + a
 import numpy as np
 
 from autograder import budgets, checks
-from autograder.assignments import rngs
+from autograder.assignments import budget_check, budget_rng, rngs
 
 SMALL, LARGE = (6, 5, 3), (30, 40, 6)  # m, n, d
 LAM = 0.37
@@ -120,14 +120,17 @@ ROW_BUDGET_SIZES = (3000, 2000, 16)  # m, n, d: Y holds 48 MB
 
 
 def row_budget_arguments():
-    return (*_problem(np.random.default_rng(700), ROW_BUDGET_SIZES), 17, LAM)
+    return (*_problem(budget_rng("ps09_row", 0), ROW_BUDGET_SIZES), 17, LAM)
 
 
+@budget_check
 def wmf_row_grad_memory_budget(wmf_row_grad, case="hidden"):
     """O(n d) work and memory: no m x n array (only row k of the residual is needed)."""
     args = row_budget_arguments()
     budgets.check_memory_budget(wmf_row_grad, args, ROW_MEMORY, args[0].nbytes, name="wmf_row_grad",
-                                advice="Only row k of Y, C and W H^T enters: compute W[k] @ H.T, not W @ H.T.")
+                                outputs=args[2].shape[1:],
+                                advice="Only row k enters: C[k] * (Y[k] - H @ W[k]) has n entries; never form W @ H.T "
+                                       "or any other m x n array.")
 
 
 # --- weighted alternating least squares ---------------------------------------------------
@@ -232,12 +235,14 @@ IMPLICIT_BUDGET_SIZES = (500, 5000, 32, 20)  # users, items, d, observations per
 
 
 def implicit_budget_arguments(round_):
-    return (*implicit_problem(np.random.default_rng(800 + round_), *IMPLICIT_BUDGET_SIZES), 40.0, 0.1)
+    return (*implicit_problem(budget_rng("ps09_implicit", round_), *IMPLICIT_BUDGET_SIZES), 40.0, 0.1)
 
 
+@budget_check
 def implicit_als_update_time_budget(implicit_als_update, case="hidden", reference=None):
     """Within the time budget of the reference, which uses the Gram trick."""
     budgets.check_time_budget(
         implicit_als_update, reference, implicit_budget_arguments, IMPLICIT_TIME, name="implicit_als_update",
-        advice="Compute H^T H once and add each user's correction from their observed items only: "
-               "no product with all n items per user.")
+        advice="Compute H^T H + lam I once; per user, add only the correction H_k^T diag(alpha r_k) H_k from the "
+               "rows H_k of H for their observed items, and solve with H_k^T (1 + alpha r_k): no product with all "
+               "n items per user.")

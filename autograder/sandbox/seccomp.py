@@ -1,60 +1,66 @@
-"""A seccomp filter for the worker: once loaded, the process cannot open files,
-start processes or threads, use the network or signal other processes.
+"""The worker's seccomp filter: the system calls of ``policy.ALLOWED_SYSCALLS``
+(and of ``policy.RESTRICTED_SYSCALLS`` with the arguments it allows), nothing else.
 
-It uses libseccomp (``libseccomp.so.2``, part of every Debian and Ubuntu
-system) through ctypes. Filters cannot be removed once loaded, not even by
-the process itself.
+Every other system call fails with EPERM. It uses libseccomp
+(``libseccomp.so.2``, part of every Debian and Ubuntu system) through ctypes.
+A filter cannot be removed once loaded, not even by the process itself, and
+it holds for code that reaches the kernel without Python (through ctypes).
 """
 
 import ctypes
-import ctypes.util
 import errno
 
+from . import policy
+
 SCMP_ACT_ALLOW = 0x7FFF0000
+SCMP_CMP_MASKED_EQ = 7
 
 
-def SCMP_ACT_ERRNO(code):  # noqa: N802 (the name of libseccomp's macro)
+def scmp_act_errno(code):
     return 0x00050000 | (code & 0x0000FFFF)
 
 
-DENIED_SYSCALLS = [
-    # files and directories
-    "open", "openat", "openat2", "creat", "open_by_handle_at", "name_to_handle_at",
-    "unlink", "unlinkat", "rename", "renameat", "renameat2", "mkdir", "mkdirat", "rmdir",
-    "link", "linkat", "symlink", "symlinkat", "chmod", "fchmod", "fchmodat", "chown", "fchown",
-    "lchown", "fchownat", "truncate", "chdir", "fchdir", "chroot", "mount", "umount2",
-    "pivot_root", "inotify_init", "inotify_init1", "fanotify_init",
-    # processes and threads
-    "execve", "execveat", "fork", "vfork", "clone", "clone3", "ptrace", "process_vm_readv",
-    "process_vm_writev", "kill", "tkill", "tgkill", "pidfd_open", "pidfd_send_signal",
-    "pidfd_getfd", "setsid", "setpgid", "unshare", "setns", "prctl", "seccomp", "bpf",
-    "perf_event_open", "io_uring_setup", "userfaultfd", "kexec_load", "reboot",
-    # network
-    "socket", "socketpair", "connect", "bind", "listen", "accept", "accept4",
-]
+class _ArgumentComparison(ctypes.Structure):
+    """libseccomp's ``struct scmp_arg_cmp``."""
+
+    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int),
+                ("datum_a", ctypes.c_uint64), ("datum_b", ctypes.c_uint64)]
 
 
-def load_filter():
-    """Load the filter into this process; raise OSError if that is impossible."""
-    path = ctypes.util.find_library("seccomp") or "libseccomp.so.2"
-    lib = ctypes.CDLL(path, use_errno=True)
+def _library():
+    lib = ctypes.CDLL("libseccomp.so.2", use_errno=True)
     lib.seccomp_init.restype = ctypes.c_void_p
     lib.seccomp_init.argtypes = [ctypes.c_uint32]
     lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
-    lib.seccomp_rule_add.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint]
+    lib.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint,
+                                           ctypes.POINTER(_ArgumentComparison)]
     lib.seccomp_load.argtypes = [ctypes.c_void_p]
     lib.seccomp_release.argtypes = [ctypes.c_void_p]
-    context = lib.seccomp_init(SCMP_ACT_ALLOW)
+    return lib
+
+
+def _allow(lib, context, name, *comparisons):
+    number = lib.seccomp_syscall_resolve_name(name.encode())
+    if number < 0:  # not a system call on this architecture
+        return
+    array = (_ArgumentComparison * max(len(comparisons), 1))(*comparisons)
+    result = lib.seccomp_rule_add_array(context, SCMP_ACT_ALLOW, number, len(comparisons), array)
+    if result < 0:
+        raise OSError(-result, f"seccomp_rule_add({name}) failed")
+
+
+def load_filter():
+    """Load the allow-list into this process; raise OSError if that is impossible."""
+    lib = _library()
+    context = lib.seccomp_init(scmp_act_errno(errno.EPERM))
     if not context:
         raise OSError("seccomp_init failed")
     try:
-        for name in DENIED_SYSCALLS:
-            number = lib.seccomp_syscall_resolve_name(name.encode())
-            if number < 0:  # not a system call on this architecture
-                continue
-            result = lib.seccomp_rule_add(context, SCMP_ACT_ERRNO(errno.EPERM), number, 0)
-            if result < 0:
-                raise OSError(-result, f"seccomp_rule_add({name}) failed")
+        for name in policy.ALLOWED_SYSCALLS:
+            _allow(lib, context, name)
+        for name, (argument, mask, values) in policy.RESTRICTED_SYSCALLS.items():
+            for value in values:
+                _allow(lib, context, name, _ArgumentComparison(argument, SCMP_CMP_MASKED_EQ, mask, value))
         result = lib.seccomp_load(context)
         if result < 0:
             raise OSError(-result, "seccomp_load failed")

@@ -1,17 +1,24 @@
 """The worker process: runs a student's answer cells and serves calls to them.
 
-Started by ``remote.Sandbox`` as ``python -I -m autograder.sandbox.worker FD
-ASSIGNMENT MEMORY_LIMIT CPU_SECONDS``. Before it reads any student code it
-imports everything it will need (imports open files), limits its memory and
-CPU time, and loads the seccomp filter. Nothing it sends back is trusted: the
-other side decodes plain values and checks them itself.
+It runs inside bubblewrap (``policy``: its own namespaces, an empty read-only
+file system) as ``python -I -S -B -c <boot> FD MODE LIMITS``, with this
+package importable as ``mcdl_sandbox``. Before it reads any student code it
+imports every NumPy module (imports open files, which the filter forbids),
+limits its resources and loads the seccomp filter. It imports nothing of the
+grader: it never holds a check, a seed or a reference answer.
+
+MODE is ``plain`` or ``memory``: a memory worker first lets the BLAS library
+touch its work buffers, so that the first matrix product of a measured call
+does not count them.
 """
 
 import builtins
 import importlib
-import math  # noqa: F401 (pre-imported so answer cells may import it)
+import json
+import math
 import mmap
 import os
+import pkgutil
 import resource
 import socket
 import sys
@@ -19,34 +26,73 @@ import tracemalloc
 import warnings
 
 import numpy as np
-import numpy.ctypeslib  # noqa: F401 (pre-imported: imports need files, which the sandbox forbids)
-import numpy.fft  # noqa: F401
-import numpy.linalg  # noqa: F401
-import numpy.random  # noqa: F401
-import numpy.testing  # noqa: F401
 
-from autograder.sandbox import protocol, seccomp
+from . import policy, protocol, seccomp
 
 MAX_WARNINGS = 5
+SKIPPED_MODULES = ("tests", "f2py", "distutils", "_pyinstaller", "conftest", "mypy_plugin", "extbuild", "setup")
+# Matrix products large enough in every dimension to touch every page of
+# OpenBLAS's packing buffers (their panels are at most a few hundred rows
+# deep and some thousands of columns wide, whichever kernel it picks).
+BLAS_WARM_UP = ((64, 1024, 16384), (4096, 1024, 64), (1024, 1024, 1024))
 
 
-def _decode_argument(form, blobs, fds, module):
-    """An argument: shared arrays are mapped, so the caller sees in-place changes."""
+def import_numpy_completely():
+    """Import every NumPy module, so that no NumPy function needs a file later."""
+    for module in pkgutil.walk_packages(np.__path__, "numpy."):
+        if any(part in SKIPPED_MODULES for part in module.name.split(".")):
+            continue
+        try:
+            importlib.import_module(module.name)
+        except Exception:  # optional dependencies (for example of numpy.testing)
+            pass
+
+
+class ModulesAreLoaded:
+    """An import finder placed first once the filter is on: a module that is
+    not loaded yet cannot be, so say so instead of failing to open its file."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        raise ModuleNotFoundError(f"No module named {name!r} can be imported while grading "
+                                  "(answer cells may use numpy and math)")
+
+
+def _message(exception):
+    try:
+        return str(exception)[:2000]
+    except Exception:
+        return "(its message could not be shown)"
+
+
+def _test_function(form, cache):
+    """One of the grader's test functions, compiled from the source it sent."""
+    source = str(form["source"])
+    if source not in cache:
+        namespace = {"np": np, "math": math, "__builtins__": builtins}
+        exec(compile(source, f"<grader's {form['function']}>", "exec"), namespace)
+        cache[source] = namespace[str(form["function"])]
+    return cache[source]
+
+
+def decode_argument(form, blobs, fds, cache):
+    """An argument: shared arrays are mapped, so the grader sees in-place changes."""
     if isinstance(form, dict) and "shared" in form:
-        dtype, shape = np.dtype(form["dtype"]), tuple(form["shape"])
+        dtype, shape = np.dtype(form["shared"]), tuple(form["shape"])
         size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-        memory = mmap.mmap(fds[form["shared"]], size)  # unmapped when the array is freed
+        memory = mmap.mmap(fds[form["fd"]], size)  # unmapped when the array is freed
         return np.frombuffer(memory, dtype=dtype).reshape(shape)
-    if isinstance(form, dict) and "callable" in form:
-        return getattr(module, form["callable"])
-    if isinstance(form, dict) and "tuple" in form:
-        return tuple(_decode_argument(v, blobs, fds, module) for v in form["tuple"])
-    if isinstance(form, dict) and "list" in form:
-        return [_decode_argument(v, blobs, fds, module) for v in form["list"]]
+    if isinstance(form, dict) and "function" in form:
+        return _test_function(form, cache)
+    for kind in (tuple, list):
+        if isinstance(form, dict) and kind.__name__ in form:
+            return kind(decode_argument(item, blobs, fds, cache) for item in form[kind.__name__])
+    if isinstance(form, dict) and "dict" in form:
+        return {key: decode_argument(item, blobs, fds, cache) for key, item in form["dict"].items()}
     return protocol.decode(form, blobs)
 
 
-def _call(func, args, measure_memory):
+def call(func, args, measure_memory):
     """Call student code; returns (reply header, blobs)."""
     peak = None
     with warnings.catch_warnings(record=True) as caught:
@@ -54,16 +100,15 @@ def _call(func, args, measure_memory):
         if measure_memory:
             tracemalloc.start()
         try:
-            value = func(*args)
-            error = None
+            value, error = func(*args), None
         except BaseException as exception:  # SystemExit and KeyboardInterrupt too
-            value, error = None, (type(exception).__name__, str(exception)[:2000])
+            value, error = None, (type(exception).__name__, _message(exception))
         finally:
             if measure_memory:
                 peak = tracemalloc.get_traced_memory()[1]
                 tracemalloc.stop()
     reply = {
-        "warnings": [f"{w.category.__name__}: {w.message}"[:500] for w in caught[:MAX_WARNINGS]],
+        "warnings": [[w.category.__name__, _message(w.message)[:500]] for w in caught[:MAX_WARNINGS]],
         "n_warnings": len(caught),
         "tracemalloc_peak": peak,
     }
@@ -71,44 +116,42 @@ def _call(func, args, measure_memory):
     if error is None:
         try:
             reply["value"] = protocol.encode(value, blobs)
-        except TypeError as unsupported:
+        except protocol.UnsupportedValue as unsupported:
             error, blobs = ("TypeError", f"returned {unsupported}, which is not a number or a NumPy array"), []
     if error is not None:
         reply["error"] = list(error)
     return reply, blobs
 
 
-def serve(sock, module):
+def serve(sock):
     namespace = {"__name__": "__answers__", "np": np, "__builtins__": builtins}
-    staged = None
+    held, cache = None, {}
     while True:
-        header, blobs, fds = protocol.receive(sock, max_fds=64)
+        header, blobs, fds = protocol.receive(sock, max_fds=policy.LIMITS["open_files"] // 2)
         try:
-            op = header["op"]
+            op = header.get("op")
             if op == "define":
                 try:
                     exec(compile(header["code"], f"<answer cell {header['cell']}>", "exec"), namespace)
                     protocol.send(sock, {"ok": True})
                 except BaseException as exception:
-                    protocol.send(sock, {"error": [type(exception).__name__, str(exception)[:2000]]})
-            elif op in ("call", "stage"):
+                    protocol.send(sock, {"error": [type(exception).__name__, _message(exception)]})
+            elif op == "hold":  # map and touch the arguments of a measured call before the cells run
+                held = [decode_argument(a, blobs, fds, cache) for a in header["args"]]
+                for arg in held:
+                    if isinstance(arg, np.ndarray) and arg.size:
+                        float(arg.sum())
+                protocol.send(sock, {"ok": True})
+            elif op == "call":
                 func = namespace.get(header["name"])
-                args = [_decode_argument(a, blobs, fds, module) for a in header["args"]]
+                if header.get("held"):
+                    args, held = held, None
+                else:
+                    args = [decode_argument(a, blobs, fds, cache) for a in header["args"]]
                 if not callable(func):
                     protocol.send(sock, {"error": ["NameError", f"name '{header['name']}' is not defined"]})
-                elif op == "stage":
-                    for arg in args:  # touch every page now, not during the measured call
-                        if isinstance(arg, np.ndarray) and arg.size:
-                            float(arg.sum())
-                    staged = (func, args)
-                    protocol.send(sock, {"ok": True})
                 else:
-                    protocol.send(sock, *_call(func, args, measure_memory=False))
-                del args
-            elif op == "run_staged":
-                func, args = staged
-                staged = None
-                protocol.send(sock, *_call(func, args, measure_memory=True))
+                    protocol.send(sock, *call(func, args, bool(header.get("measure_memory"))))
                 del args
             elif op == "exit":
                 return
@@ -117,28 +160,38 @@ def serve(sock, module):
                 os.close(fd)
 
 
-def main():
-    fd, assignment = int(sys.argv[1]), sys.argv[2]
-    memory_limit, cpu_seconds = int(sys.argv[3]), int(sys.argv[4])
-    sock = socket.socket(fileno=fd)
-    module = importlib.import_module(f"autograder.assignments.{assignment}")
-    # Let the BLAS library allocate its work buffers now, not inside a measured call.
-    for size in (8, 256):
-        np.ones((size, size)) @ np.ones((size, size))
-    resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+def warm_up_blas():
+    for m, k, n in BLAS_WARM_UP:
+        np.ones((m, k)) @ np.ones((k, n))
+
+
+def limit_resources(limits):
+    memory, cpu = int(limits["memory_bytes"]), int(limits["cpu_seconds"])
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    files = int(limits["open_files"])
+    resource.setrlimit(resource.RLIMIT_NOFILE, (files, files))
+
+
+def main(argv):
+    fd, mode, limits = int(argv[0]), argv[1], json.loads(argv[2])
+    sock = socket.socket(fileno=fd)
+    import_numpy_completely()
+    if mode == "memory":
+        warm_up_blas()
+    else:
+        np.ones((8, 8)) @ np.ones((8, 8))
     try:
+        limit_resources(limits)
         seccomp.load_filter()
     except OSError as error:
         protocol.send(sock, {"op": "unavailable", "reason": f"seccomp: {error}"})
         return
+    sys.meta_path.insert(0, ModulesAreLoaded)
     protocol.send(sock, {"op": "ready"})
     try:
-        serve(sock, module)
-    except EOFError:
+        serve(sock)
+    except (EOFError, protocol.ProtocolError):
         pass
-
-
-if __name__ == "__main__":
-    main()
