@@ -154,20 +154,50 @@ def _timed_call(kernel, args, name):
     return result.value, result.cpu_seconds
 
 
+HARNESS_KERNEL = "mcdl_harness_kernel"
+
+
+def harness_kernel_source(value):
+    """A kernel that does no work, to measure what the harness costs a timed call.
+
+    It reads one byte of every page of its array arguments (as any kernel must
+    read its inputs) and returns ready-made outputs shaped like ``value``.
+    """
+    def literal(v):
+        if type(v) in (tuple, list):
+            return "(" + "".join(literal(x) + ", " for x in v) + ")"
+        if isinstance(v, np.ndarray):
+            return f"np.ones({v.shape!r})"
+        return "0.0"
+
+    return (f"_OUTPUTS = {literal(value)}\n"
+            f"def {HARNESS_KERNEL}(*args):\n"
+            "    for a in args:\n"
+            "        if isinstance(a, np.ndarray) and a.size:\n"
+            "            a.reshape(-1).view(np.uint8)[::4096].sum()\n"
+            "    return _OUTPUTS\n")
+
+
 def time_ratio(func, reference, make_args, repeats, *, name):
     """Median CPU time of ``func`` over the reference's, on fresh inputs each round.
 
     Both run in sandboxes, and their CPU time is read by the grader from the
     kernel's accounting: stopping or slowing a process cannot shrink it. The
-    student's worker must stay idle while the reference runs.
+    student's worker must stay idle while the reference runs. What the harness
+    itself costs a call (mapping the arguments, sending the results back) is
+    measured each round with a kernel that does no work, in the reference's
+    worker where student code cannot reach it; the least of these is taken off
+    both times.
+
+    Returns (ratio, student's seconds, reference's seconds), harness excluded.
     """
-    own, theirs = [], []
+    own, theirs, harness = [], [], []
     for round_ in range(repeats):
         args = make_args(round_)
         order = ((func, own), (reference, theirs)) if round_ % 2 == 0 else ((reference, theirs), (func, own))
         results = {}
         for kernel, times in order:
-            idle_before = func.cpu_seconds() if kernel is reference else None
+            idle_before = func.cpu_seconds(once_idle=True) if kernel is reference else None
             value, seconds = _timed_call(kernel, args, name)
             if idle_before is not None and func.cpu_seconds() - idle_before > IDLE_CPU_SECONDS:
                 raise GradingFailure(f"{name} kept running after it returned, while the reference kernel was "
@@ -179,7 +209,19 @@ def time_ratio(func, reference, make_args, repeats, *, name):
                 f"{name} returned wrong results while it was being timed: time is measured only for a "
                 "kernel that computes the right answer."
             )
-    return float(np.median(own) / np.median(theirs)), float(np.median(own)), float(np.median(theirs))
+        harness.append(_harness_seconds(reference, results[False], args, name))
+    cost = float(np.min(harness))  # disturbances only add to a call: the fastest is the harness's cost
+    own_net, theirs_net = float(np.median(own)) - cost, float(np.median(theirs)) - cost
+    if theirs_net <= 0:  # the reference costs no more than the harness: compare whole calls
+        own_net, theirs_net = float(np.median(own)), float(np.median(theirs))
+    return max(own_net, 0.0) / theirs_net, max(own_net, 0.0), theirs_net
+
+
+def _harness_seconds(reference, value, args, name):
+    sandbox = reference.sandbox
+    if HARNESS_KERNEL not in sandbox.cells:
+        sandbox.add_cell(HARNESS_KERNEL, harness_kernel_source(value))
+    return _timed_call(sandbox.function(HARNESS_KERNEL), args, name)[1]
 
 
 def check_time_budget(func, reference, make_args, budget, *, name, advice=TIME_ADVICE):

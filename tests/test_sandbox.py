@@ -237,3 +237,39 @@ def test_cpu_time_of_an_idle_worker_does_not_grow(sandbox):
     sandbox.call("identity", (1,))
     before = sandbox.cpu_seconds()
     assert sandbox.cpu_seconds() - before < 1e-3
+
+
+def test_without_bubblewrap_grading_stops_with_what_to_install(monkeypatch, tmp_path):
+    from autograder.sandbox.isolation import SandboxUnavailable
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(SandboxUnavailable, match="apt-get install bubblewrap"):
+        Sandbox({"f": "def f():\n    return 1\n"}).call("f", ())
+
+
+def test_where_namespaces_are_refused_grading_stops_with_bubblewraps_reason(monkeypatch, tmp_path):
+    from autograder.sandbox.isolation import SandboxUnavailable
+
+    fake = tmp_path / "bwrap"
+    fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to creating new namespace' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    with pytest.raises(SandboxUnavailable, match="No permissions to creating new namespace"):
+        Sandbox({"f": "def f():\n    return 1\n"}).call("f", ())
+
+
+def test_a_notebook_that_runs_too_long_costs_only_its_remaining_checks():
+    from conftest import TEST_SECRET
+
+    from autograder import notebooks
+    from autograder.trusted import grade_answers
+
+    source = ROOT / "solutions" / "ps01_gradient_checking" / "ps01_gradient_checking.ipynb"
+    reference = notebooks.answer_cells(notebooks.load(source))
+    slow = {"relative_error": "def relative_error(A, B):\n    for _ in range(5 * 10**6):\n        pass\n"
+                              "    scale = max(np.linalg.norm(A), np.linalg.norm(B))\n"
+                              "    return 0.0 if scale == 0 else float(np.linalg.norm(A - B) / scale)\n"}
+    tests = ["test_relative_error_values", "test_relative_error_zero", "test_grad_trace_quadratic_symmetric_A"]
+    verdicts, _ = grade_answers("ps01_gradient_checking", {**reference, **slow}, tests, reference,
+                                secret=TEST_SECRET, limits={"submission_seconds": 1.0})
+    assert any("took longer than 1 seconds" in v.message for v in verdicts.values()), verdicts

@@ -179,3 +179,34 @@ def test_mcdl_secret_refuses_outside_a_course_folder(tmp_path, monkeypatch, caps
 
 def test_the_secret_file_is_ignored_by_git():
     assert secret.SECRET_FILE in (ROOT / ".gitignore").read_text().split()
+
+
+def _answers_tuned_to(course_secret):
+    """A linear_forward that is right only on the hidden inputs of ``course_secret``:
+    a table of their answers, as a student could embed if the inputs were public."""
+    table = {}
+    with using_secret(course_secret):
+        for rng in rngs("hidden"):
+            for sizes in (ps02_linear_layers.SMALL, (1, 3, 2), (6, 1, 1)):
+                layer = ps02_linear_layers._layer(rng, sizes)
+                table[float(layer.X[0, 0])] = (layer.X @ layer.W + layer.b).tolist()
+    return {"linear_forward": f"TABLE = {table!r}\ndef linear_forward(X, W, b):\n"
+                              "    return np.array(TABLE.get(float(X[0, 0]), X @ W))\n"}
+
+
+def test_grading_uses_the_secret_of_the_course():
+    from autograder import notebooks
+    from autograder.trusted import grade_answers
+
+    source = ROOT / "solutions" / "ps02_linear_layers" / "ps02_linear_layers.ipynb"
+    reference = notebooks.answer_cells(notebooks.load(source))
+    answers = {**reference, **_answers_tuned_to("secret A")}
+    tests = ["test_linear_forward_values"]
+
+    def grade(course_secret):
+        verdicts, _ = grade_answers("ps02_linear_layers", answers, tests, reference, secret=course_secret)
+        return verdicts["test_linear_forward_values"]
+
+    first, again, other = grade("secret A"), grade("secret A"), grade("secret B")
+    assert first.passed and again == first  # the inputs the table was made for, the same twice
+    assert not other.passed and "without the bias" in other.message  # another course, other inputs

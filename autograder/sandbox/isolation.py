@@ -62,7 +62,7 @@ def environment(mode):
     return env
 
 
-def command(mode, limits, socket_fd, info_fd):
+def command(mode, limits, socket_fd, info_fd, arena_fd):
     """The argument list of a worker process (``mode``: "plain" or "memory")."""
     argv = [bubblewrap(), *policy.BUBBLEWRAP_OPTIONS, "--info-fd", str(info_fd)]
     for path in policy.SYSTEM_PATHS:
@@ -80,4 +80,5 @@ def command(mode, limits, socket_fd, info_fd):
         argv += ["--setenv", name, value]
     argv += ["--remount-ro", "/"]
     python = os.path.realpath(sys.executable)
-    return [*argv, "--", python, "-I", "-S", "-B", "-c", BOOT, str(socket_fd), mode, json.dumps(limits)]
+    return [*argv, "--", python, "-I", "-S", "-B", "-c", BOOT, str(socket_fd), str(arena_fd), mode,
+            json.dumps(limits)]

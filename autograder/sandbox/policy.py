@@ -67,6 +67,7 @@ LIMITS = {
     "start_seconds": 60.0,  # starting a worker
     "submission_seconds": 900.0,  # wall-clock time of grading one notebook
     "frame_bytes": 1 << 30,  # one message from a worker
+    "arena_bytes": 32 << 20,  # shared memory for the arguments of a call (larger ones get their own)
     "nesting": 32,  # depth of nested lists, tuples and dicts in a message
     "printed_bytes": 100_000,  # printed output beyond this is reported
 }

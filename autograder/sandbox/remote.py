@@ -6,10 +6,13 @@ it; ``RemoteFunction`` makes a function in the worker callable like a local
 one. Arguments are copies in shared memory, so the grader's own arrays are
 never within the worker's reach; after a call the grader reads the copies
 back to see what the worker changed in place. Time is the worker's CPU time
-and memory its peak resident size, both read from ``/proc`` by the grader.
+(its CPU-time clock) and memory its peak resident size (``/proc``), both read
+by the grader.
 """
 
+import ctypes
 import inspect
+import mmap
 import os
 import select
 import signal
@@ -26,6 +29,9 @@ from . import isolation, policy, protocol
 from .isolation import SandboxUnavailable
 
 __all__ = ["CallResult", "RemoteFunction", "Sandbox", "SandboxError", "SandboxUnavailable", "StudentError"]
+
+
+CPUCLOCK_SCHED = 2  # Linux's encoding of a process's CPU-time clock: ((~pid) << 3) | 2
 
 
 class SandboxError(Exception):
@@ -65,6 +71,47 @@ class _OutputCounter(threading.Thread):
             self.count += len(chunk)
 
 
+class _IoVec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("length", ctypes.c_size_t)]
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.process_vm_readv.argtypes = [ctypes.c_int, ctypes.POINTER(_IoVec), ctypes.c_ulong,
+                                   ctypes.POINTER(_IoVec), ctypes.c_ulong, ctypes.c_ulong]
+_libc.process_vm_readv.restype = ctypes.c_ssize_t
+
+
+def read_process_memory(pid, address, size):
+    """``size`` bytes at ``address`` in process ``pid`` (process_vm_readv), as a bytearray."""
+    buffer = bytearray(size)
+    done = 0
+    while done < size:
+        local = _IoVec(ctypes.addressof(ctypes.c_char.from_buffer(buffer, done)), size - done)
+        remote = _IoVec(address + done, size - done)
+        count = _libc.process_vm_readv(pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)
+        if count <= 0:
+            raise OSError(ctypes.get_errno(), "process_vm_readv failed")
+        done += count
+    return buffer
+
+
+class _WorkerMemory(list):
+    """The blobs of a reply, and the worker's memory for the arrays it left in place."""
+
+    def __init__(self, pid, blobs, limit):
+        super().__init__(blobs)
+        self.pid, self.left = pid, limit
+
+    def read(self, address, size):
+        if size > self.left:
+            raise protocol.ProtocolError("result too large")
+        self.left -= size
+        try:
+            return read_process_memory(self.pid, address, size) if size else bytearray()
+        except OSError as error:
+            raise protocol.ProtocolError(f"cannot read the result ({error})") from None
+
+
 def _memfd(data):
     fd = os.memfd_create("argument", os.MFD_CLOEXEC)
     if data:
@@ -86,15 +133,20 @@ class Worker:
         self.limits = limits
         parent, child = socket.socketpair()
         info_read, info_write = os.pipe()
+        # The arena: shared memory that the worker maps once, where the grader writes arguments.
+        arena_fd = os.memfd_create("arguments", os.MFD_CLOEXEC)
+        os.ftruncate(arena_fd, limits["arena_bytes"])
+        self.arena = mmap.mmap(arena_fd, limits["arena_bytes"])
         try:
-            argv = isolation.command(mode, limits, child.fileno(), info_write)
+            argv = isolation.command(mode, limits, child.fileno(), info_write, arena_fd)
             self.process = subprocess.Popen(
-                argv, pass_fds=[child.fileno(), info_write], stdin=subprocess.DEVNULL,
+                argv, pass_fds=[child.fileno(), info_write, arena_fd], stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
             )
         finally:
             child.close()
             os.close(info_write)
+            os.close(arena_fd)
         self.sock = parent
         self.output = [_OutputCounter(self.process.stdout), _OutputCounter(self.process.stderr)]
         for counter in self.output:
@@ -110,6 +162,18 @@ class Worker:
         if header.get("op") != "ready":
             self.close()
             raise SandboxError("the grading process did not start")
+        self.left_in_place = self._can_read_memory(header.get("probe"))
+
+    def _can_read_memory(self, address):
+        """Whether results can stay in the worker's memory for the grader to read."""
+        try:
+            return read_process_memory(self.pid, int(address), len(protocol.MEMORY_PROBE)) == protocol.MEMORY_PROBE
+        except (OSError, TypeError, ValueError):
+            return False
+
+    def memory(self, blobs):
+        """The blobs of the last reply, able to read the arrays the worker left in place."""
+        return _WorkerMemory(self.pid, blobs, self.limits["frame_bytes"])
 
     def _child_pid(self, info_read):
         """The worker's process id, from bubblewrap's --info-fd."""
@@ -180,13 +244,43 @@ class Worker:
         with open(self._proc("clear_refs"), "w") as clear:
             clear.write("5")
 
+    def wait_until_idle(self, seconds=1.0):
+        """Wait (briefly) until the worker sleeps, waiting for a request, so that
+        what it did after its last reply is not counted in the next call."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                with open(self._proc("stat")) as stat:
+                    state = stat.read().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                return
+            if state != "R":
+                return
+            time.sleep(0.0001)
+
     def cpu_seconds(self):
-        """CPU time the worker has used so far (from the kernel's scheduler statistics)."""
+        """CPU time the worker has used so far, through its CPU-time clock.
+
+        While the worker runs, the kernel may not have accounted its current
+        slice yet; ``settled_cpu_seconds`` waits until it sleeps.
+        """
         try:
-            with open(self._proc("schedstat")) as stat:
-                return int(stat.read().split()[0]) / 1e9
-        except (OSError, ValueError, IndexError):
+            return time.clock_gettime(((~self.pid) << 3) | CPUCLOCK_SCHED)
+        except OSError:
             raise SandboxError("the grading process is gone") from None
+
+    def settled_cpu_seconds(self):
+        """CPU time once the worker waits for its next request and the count stands still."""
+        self.wait_until_idle()
+        value = self.cpu_seconds()
+        for _ in range(20):
+            time.sleep(0.0001)
+            again = self.cpu_seconds()
+            if again == value:
+                break
+            self.wait_until_idle()
+            value = again
+        return value
 
     def close(self, grace_seconds=0.0):
         """Stop the worker (after ``grace_seconds`` to end by itself); return its exit status."""
@@ -208,6 +302,8 @@ class Worker:
         self.process.stdout.close()
         self.process.stderr.close()
         self.sock.close()
+        if not self.arena.closed:
+            self.arena.close()
         return status
 
 
@@ -241,7 +337,11 @@ class Sandbox:
         return timeout
 
     def _define_cells(self, worker):
-        for cell, code in self.cells.items():
+        self._define_cells_named(worker, list(self.cells))
+
+    def _define_cells_named(self, worker, names):
+        for cell in names:
+            code = self.cells[cell]
             if cell in self.cell_errors and self.cell_errors[cell][1]:
                 continue  # this cell killed or hung an earlier worker
             try:
@@ -286,29 +386,46 @@ class Sandbox:
     def close(self):
         self._lose_worker()
 
+    def add_cell(self, cell, code):
+        """Define one more cell, now and in every restarted worker."""
+        self.cells[cell] = code
+        if self.worker is not None:
+            self._define_cells_named(self.worker, [cell])
+
     def total_printed_bytes(self):
         return self.printed_bytes + (self.worker.printed_bytes if self.worker else 0)
 
-    def cpu_seconds(self):
-        """CPU time of the current worker so far (0 when none runs)."""
-        return self.worker.cpu_seconds() if self.worker is not None else 0.0
+    def cpu_seconds(self, *, once_idle=False):
+        """CPU time of the current worker so far (0 when none runs); with
+        ``once_idle``, after it has finished what it did after its last reply."""
+        if self.worker is None:
+            return 0.0
+        return self.worker.settled_cpu_seconds() if once_idle else self.worker.cpu_seconds()
 
     # --- calls -----------------------------------------------------------------------------------
-    def _encode_arguments(self, args):
-        """Forms of the arguments; arrays, also inside lists, tuples and dicts, become shared copies.
+    def _encode_arguments(self, args, worker):
+        """Forms of the arguments for ``worker``; arrays, also inside lists, tuples and
+        dicts, become copies in its arena (or, past its size, in shared memory of their own).
 
-        Returns (forms, blobs, fds, shared) where shared lists (path, bytes) of each shared array.
+        Returns (forms, blobs, fds, shared) where shared lists (path, bytes, place) of each
+        array copied, place being ("arena", offset) or ("fd", descriptor).
         """
         blobs, fds, shared = [], [], []
-        max_shared = self.limits["open_files"] // 2
+        max_fds, free = self.limits["open_files"] // 2, [0]
 
         def form(value, path):
-            if type(value) is np.ndarray and value.size and value.dtype.kind in protocol.NUMERIC_KINDS \
-                    and len(fds) < max_shared:
+            if type(value) is np.ndarray and value.size and value.dtype.kind in protocol.NUMERIC_KINDS:
                 data = np.ascontiguousarray(value).tobytes()
-                fds.append(_memfd(data))
-                shared.append((path, data))
-                return {"shared": value.dtype.str, "shape": list(value.shape), "fd": len(fds) - 1}
+                offset = -(-free[0] // 64) * 64  # aligned for SIMD loads
+                if offset + len(data) <= len(worker.arena):
+                    worker.arena[offset:offset + len(data)] = data
+                    free[0] = offset + len(data)
+                    shared.append((path, data, ("arena", offset)))
+                    return {"arena": value.dtype.str, "shape": list(value.shape), "offset": offset}
+                if len(fds) < max_fds:
+                    fds.append(_memfd(data))
+                    shared.append((path, data, ("fd", fds[-1])))
+                    return {"shared": value.dtype.str, "shape": list(value.shape), "fd": len(fds) - 1}
             if type(value) in (list, tuple):
                 return {type(value).__name__: [form(v, (*path, i)) for i, v in enumerate(value)]}
             if type(value) is dict:
@@ -319,6 +436,12 @@ class Sandbox:
 
         forms = [form(arg, (i,)) for i, arg in enumerate(args)]
         return forms, blobs, fds, shared
+
+    @staticmethod
+    def _changed(worker, data, place):
+        kind, where = place
+        now = worker.arena[where:where + len(data)] if kind == "arena" else os.pread(where, len(data), 0)
+        return now != data
 
     def _decode_reply(self, reply, blobs):
         if "error" in reply:
@@ -347,22 +470,21 @@ class Sandbox:
         """
         self._check_defined(name)
         worker = self._worker()
-        forms, blobs, fds, shared = self._encode_arguments(args)
+        forms, blobs, fds, shared = self._encode_arguments(args, worker)
+        request = {"op": "call", "name": name, "args": forms, "left_in_place": worker.left_in_place}
         try:
             try:
-                before = worker.cpu_seconds()
-                reply, reply_blobs = worker.request({"op": "call", "name": name, "args": forms}, blobs, fds,
-                                                    timeout=self._timeout())
-                cpu = worker.cpu_seconds() - before
+                before = worker.settled_cpu_seconds()
+                reply, reply_blobs = worker.request(request, blobs, fds, timeout=self._timeout())
+                cpu = worker.settled_cpu_seconds() - before
+                result = self._decode_reply(reply, worker.memory(reply_blobs))
             except SandboxError:
                 self._lose_worker()
                 raise
-            modified = [path for (path, data), fd in zip(shared, fds, strict=True)
-                        if detect_changes and os.pread(fd, len(data), 0) != data]
+            modified = [path for path, data, place in shared if detect_changes and self._changed(worker, data, place)]
         finally:
             for fd in fds:
                 os.close(fd)
-        result = self._decode_reply(reply, reply_blobs)
         result.modified, result.cpu_seconds = modified, cpu
         return result
 
@@ -374,27 +496,28 @@ class Sandbox:
         allocate when they are defined counts too.
         """
         self._check_defined(name)
-        forms, blobs, fds, _ = self._encode_arguments(args)
         baseline = {}
 
         def hold_arguments(worker):
-            worker.request({"op": "hold", "args": forms}, blobs, fds, timeout=self._timeout())
+            forms, blobs, fds, _ = self._encode_arguments(args, worker)
+            try:
+                worker.request({"op": "hold", "args": forms}, blobs, fds, timeout=self._timeout())
+            finally:
+                for fd in fds:
+                    os.close(fd)
             baseline["kib"] = worker.status_kib("VmRSS")
 
-        try:
-            worker = self._start("memory", before_cells=hold_arguments)
-        finally:
-            for fd in fds:
-                os.close(fd)
+        worker = self._start("memory", before_cells=hold_arguments)
         try:
             worker.reset_peak_memory()
-            reply, reply_blobs = worker.request({"op": "call", "name": name, "held": True, "measure_memory": True},
-                                                timeout=self._timeout())
+            request = {"op": "call", "name": name, "held": True, "measure_memory": True,
+                       "left_in_place": worker.left_in_place}
+            reply, reply_blobs = worker.request(request, timeout=self._timeout())
             peak = worker.status_kib("VmHWM")
+            result = self._decode_reply(reply, worker.memory(reply_blobs))
         finally:
             self.printed_bytes += worker.printed_bytes
             worker.close()
-        result = self._decode_reply(reply, reply_blobs)
         return result, max(peak - baseline["kib"], 0) * 1024
 
     def function(self, name):
@@ -413,8 +536,8 @@ class RemoteFunction:
     def measure_memory(self, args):
         return self.sandbox.measure_memory(self.__name__, args)
 
-    def cpu_seconds(self):
-        return self.sandbox.cpu_seconds()
+    def cpu_seconds(self, *, once_idle=False):
+        return self.sandbox.cpu_seconds(once_idle=once_idle)
 
     def __call__(self, *args):
         return self.run(args).value

@@ -1,11 +1,16 @@
 """The worker process: runs a student's answer cells and serves calls to them.
 
 It runs inside bubblewrap (``policy``: its own namespaces, an empty read-only
-file system) as ``python -I -S -B -c <boot> FD MODE LIMITS``, with this
+file system) as ``python -I -S -B -c <boot> SOCKET_FD ARENA_FD MODE LIMITS``, with this
 package importable as ``mcdl_sandbox``. Before it reads any student code it
 imports every NumPy module (imports open files, which the filter forbids),
 limits its resources and loads the seccomp filter. It imports nothing of the
 grader: it never holds a check, a seed or a reference answer.
+
+Arguments arrive in ARENA_FD, shared memory it maps once, where the grader
+writes them before each call; large arrays of a result stay in the worker's
+memory for the grader to read (``protocol.LeftInPlace``). So a timed call
+pays for neither copy.
 
 MODE is ``plain`` or ``memory``: a memory worker first lets the BLAS library
 touch its work buffers, so that the first matrix product of a measured call
@@ -30,6 +35,7 @@ import numpy as np
 from . import policy, protocol, seccomp
 
 MAX_WARNINGS = 5
+ARENA = None  # the shared memory where the grader writes arguments (mapped in main)
 SKIPPED_MODULES = ("tests", "f2py", "distutils", "_pyinstaller", "conftest", "mypy_plugin", "extbuild", "setup")
 # Matrix products large enough in every dimension to touch every page of
 # OpenBLAS's packing buffers (their panels are at most a few hundred rows
@@ -80,8 +86,13 @@ def decode_argument(form, blobs, fds, cache):
     if isinstance(form, dict) and "shared" in form:
         dtype, shape = np.dtype(form["shared"]), tuple(form["shape"])
         size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-        memory = mmap.mmap(fds[form["fd"]], size)  # unmapped when the array is freed
+        # Mapped with its pages at once (cheaper than a fault per page); unmapped when the array is freed.
+        memory = mmap.mmap(fds[form["fd"]], size, flags=mmap.MAP_SHARED | mmap.MAP_POPULATE)
         return np.frombuffer(memory, dtype=dtype).reshape(shape)
+    if isinstance(form, dict) and "arena" in form:
+        dtype, shape = np.dtype(form["arena"]), tuple(form["shape"])
+        count = int(np.prod(shape, dtype=np.int64))
+        return np.frombuffer(ARENA, dtype=dtype, count=count, offset=int(form["offset"])).reshape(shape)
     if isinstance(form, dict) and "function" in form:
         return _test_function(form, cache)
     for kind in (tuple, list):
@@ -92,8 +103,12 @@ def decode_argument(form, blobs, fds, cache):
     return protocol.decode(form, blobs)
 
 
-def call(func, args, measure_memory):
-    """Call student code; returns (reply header, blobs)."""
+def call(func, args, measure_memory, left_in_place):
+    """Call student code; returns (reply header, blobs).
+
+    left_in_place: large arrays of the result stay where they are, for the
+    grader to read (``protocol.LeftInPlace``); the caller keeps them alive.
+    """
     peak = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -112,12 +127,13 @@ def call(func, args, measure_memory):
         "n_warnings": len(caught),
         "tracemalloc_peak": peak,
     }
-    blobs = []
+    blobs = protocol.LeftInPlace() if left_in_place else []
     if error is None:
         try:
             reply["value"] = protocol.encode(value, blobs)
         except protocol.UnsupportedValue as unsupported:
             error, blobs = ("TypeError", f"returned {unsupported}, which is not a number or a NumPy array"), []
+            value = None
     if error is not None:
         reply["error"] = list(error)
     return reply, blobs
@@ -125,9 +141,10 @@ def call(func, args, measure_memory):
 
 def serve(sock):
     namespace = {"__name__": "__answers__", "np": np, "__builtins__": builtins}
-    held, cache = None, {}
+    held, cache, kept = None, {}, []
     while True:
         header, blobs, fds = protocol.receive(sock, max_fds=policy.LIMITS["open_files"] // 2)
+        kept.clear()  # the grader has read the arrays the last reply left in place
         try:
             op = header.get("op")
             if op == "define":
@@ -151,7 +168,10 @@ def serve(sock):
                 if not callable(func):
                     protocol.send(sock, {"error": ["NameError", f"name '{header['name']}' is not defined"]})
                 else:
-                    protocol.send(sock, *call(func, args, bool(header.get("measure_memory"))))
+                    reply, reply_blobs = call(func, args, bool(header.get("measure_memory")),
+                                              bool(header.get("left_in_place")))
+                    protocol.send(sock, reply, reply_blobs)
+                    kept.extend(getattr(reply_blobs, "kept", []))
                 del args
             elif op == "exit":
                 return
@@ -176,8 +196,12 @@ def limit_resources(limits):
 
 
 def main(argv):
-    fd, mode, limits = int(argv[0]), argv[1], json.loads(argv[2])
+    fd, arena_fd, mode, limits = int(argv[0]), int(argv[1]), argv[2], json.loads(argv[3])
     sock = socket.socket(fileno=fd)
+    global ARENA
+    # Mapped once with all its pages, so that no call pays to map its arguments.
+    ARENA = mmap.mmap(arena_fd, int(limits["arena_bytes"]), flags=mmap.MAP_SHARED | mmap.MAP_POPULATE)
+    os.close(arena_fd)
     import_numpy_completely()
     if mode == "memory":
         warm_up_blas()
@@ -190,7 +214,9 @@ def main(argv):
         protocol.send(sock, {"op": "unavailable", "reason": f"seccomp: {error}"})
         return
     sys.meta_path.insert(0, ModulesAreLoaded)
-    protocol.send(sock, {"op": "ready"})
+    # The grader reads this to learn whether it can read the worker's memory.
+    probe = np.frombuffer(protocol.MEMORY_PROBE, dtype=np.uint8).copy()
+    protocol.send(sock, {"op": "ready", "probe": int(probe.__array_interface__["data"][0])})
     try:
         serve(sock)
     except (EOFError, protocol.ProtocolError):
