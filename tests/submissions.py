@@ -444,6 +444,16 @@ def mlp_l1_loss_and_grad(params, X, Y, activations, loss, l1):
 '''},
         frozenset({"test_mlp_l1_loss_and_grad_values"}), "mlp_l1_loss_and_grad",
     ),
+    WrongSubmission(
+        "mlp_softmax_without_max_shift", PS04,
+        {"mlp_loss_and_grad": _mlp().replace(
+            "            shifted = A - A.max(axis=1, keepdims=True)\n"
+            "            log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))\n"
+            "            Z = np.exp(log_probs)\n",
+            "            Z = np.exp(A) / np.exp(A).sum(axis=1, keepdims=True)\n"
+            "            log_probs = np.log(Z)\n")},
+        frozenset({"test_mlp_loss_and_grad_stable"}), "RuntimeWarning",
+    ),
 ]
 
 PS05 = "ps05_autoencoders"
@@ -460,6 +470,36 @@ def _reference_answer(assignment, function, old, new):
 
 def _ps05(function, old, new):
     return {function: _reference_answer(PS05, function, old, new)}
+
+
+def _edited(assignment, function, *edits):
+    """A reference answer with several (old, new) edits."""
+    code = _reference_answer(assignment, function, *edits[0])
+    for old, new in edits[1:]:
+        assert old in code, old
+        code = code.replace(old, new)
+    return code
+
+
+# An activation helper without ReLU: relu layers act as the identity.
+PS05_WITHOUT_RELU = {
+    "tied_autoencoder_loss_and_grad": _edited(
+        PS05, "tied_autoencoder_loss_and_grad",
+        ('        elif name == "relu":\n            Z = np.maximum(A, 0.0)\n', ""),
+        ('        elif name == "relu":\n            delta = E * (Z > 0)\n', "")),
+    "scaled_tied_autoencoder_loss_and_grad": _edited(
+        PS05, "scaled_tied_autoencoder_loss_and_grad",
+        ('        elif name == "relu":\n            F = np.maximum(A, 0.0)\n', ""),
+        ('        elif name == "relu":\n            derivative = (F > 0).astype(float)\n', "")),
+    "sparse_tied_autoencoder_loss_and_grad": _edited(
+        PS05, "sparse_tied_autoencoder_loss_and_grad",
+        ('"relu": lambda A: np.maximum(A, 0.0)', '"relu": lambda A: A'),
+        ('        elif name == "relu":\n            delta = E * (Z > 0)\n', "")),
+}
+SCALED_CELLS = {"test_scaled_tied_autoencoder_loss_and_grad_loss",
+                "test_scaled_tied_autoencoder_loss_and_grad_weights_and_biases",
+                "test_scaled_tied_autoencoder_loss_and_grad_alphas",
+                "test_scaled_tied_autoencoder_loss_and_grad_alpha_zero"}
 
 
 TIED_CELLS = {"test_tied_autoencoder_loss_and_grad_loss", "test_tied_autoencoder_loss_and_grad_weights",
@@ -486,13 +526,36 @@ WRONG_SUBMISSIONS += [
         "scaled_delta_without_alpha", PS05,
         _ps05("scaled_tied_autoencoder_loss_and_grad", "delta = scales[j] * derivative * E", "delta = derivative * E"),
         frozenset({"test_scaled_tied_autoencoder_loss_and_grad_weights_and_biases",
-                   "test_scaled_tied_autoencoder_loss_and_grad_alphas"}), "does not match",
+                   "test_scaled_tied_autoencoder_loss_and_grad_alphas",
+                   "test_scaled_tied_autoencoder_loss_and_grad_alpha_zero"}), "does not match",
     ),
     WrongSubmission(
         "scaled_dalpha_from_scaled_output", PS05,
         _ps05("scaled_tied_autoencoder_loss_and_grad", "dalphas[j - (K - 1)] = np.sum(F * E)",
               "dalphas[j - (K - 1)] = np.sum(inputs[j + 1] * E)"),
-        frozenset({"test_scaled_tied_autoencoder_loss_and_grad_alphas"}), "dalphas returned by",
+        frozenset({"test_scaled_tied_autoencoder_loss_and_grad_alphas",
+                   "test_scaled_tied_autoencoder_loss_and_grad_alpha_zero"}), "dalphas returned by",
+    ),
+    WrongSubmission(
+        "scaled_dalpha_divides_by_alpha", PS05,
+        _ps05("scaled_tied_autoencoder_loss_and_grad", "dalphas[j - (K - 1)] = np.sum(F * E)",
+              "dalphas[j - (K - 1)] = np.sum(inputs[j + 1] * E) / scales[j]"),
+        frozenset({"test_scaled_tied_autoencoder_loss_and_grad_alpha_zero"}), "RuntimeWarning",
+    ),
+    WrongSubmission(
+        "scaled_alphas_indexed_for_K_1_only", PS05,
+        {"scaled_tied_autoencoder_loss_and_grad": _edited(
+            PS05, "scaled_tied_autoencoder_loss_and_grad",
+            ("scales = [1.0] * (K - 1) + [float(a) for a in alphas]",
+             "scales = [float(a) for a in alphas] + [1.0] * (K - 1)"),
+            ("        if j >= K - 1:\n            dalphas[j - (K - 1)] = np.sum(F * E)",
+             "        if j <= K:\n            dalphas[j] = np.sum(F * E)"))},
+        frozenset(SCALED_CELLS), "J for K = 2",
+    ),
+    WrongSubmission(
+        "activation_helper_without_relu", PS05, PS05_WITHOUT_RELU,
+        frozenset(TIED_CELLS - {"test_tied_autoencoder_loss_and_grad_inputs_unchanged"}
+                  | SCALED_CELLS | {"test_sparse_tied_autoencoder_loss_and_grad_values"}), "K = 3",
     ),
     WrongSubmission(
         "sparse_penalty_missing_from_gradient", PS05,
@@ -548,6 +611,15 @@ def tanh_least_squares_entry(X, Y, C, i, j):
     return float((Y.T @ ((Z - C) * (1.0 - Z * Z)))[i, j])
 '''},
         frozenset({"test_tanh_least_squares_entry_memory_budget"}), "uses too much memory",
+    ),
+    WrongSubmission(
+        "sigmoid_least_squares_overflows", PS06, {"sigmoid_least_squares": '''
+def sigmoid_least_squares(X, Y, C):
+    Z = 1.0 / (1.0 + np.exp(-(Y @ X)))
+    residual = Z - C
+    return float(0.5 * np.sum(residual ** 2)), Y.T @ (residual * Z * (1.0 - Z))
+'''},
+        frozenset({"test_sigmoid_least_squares_stable"}), "RuntimeWarning",
     ),
 ]
 
@@ -982,6 +1054,58 @@ def grad_weighted_least_squares(A, X, B, M):
     ),
 ]
 
+
+# In-place writes deep inside an argument: right values, so only the inputs-unchanged cell is lost.
+WRONG_SUBMISSIONS += [
+    WrongSubmission(
+        "mlp_writes_into_params", PS04,
+        {"mlp_loss_and_grad": _mlp().replace("    return float(J * 1.0), grads",
+                                             "    params[-1][0][...] *= 0.5\n    return float(J * 1.0), grads")},
+        # the notebook's own mlp_l1_loss_and_grad calls it, and gets the halved weights back
+        frozenset({"test_mlp_loss_and_grad_inputs_unchanged", "test_mlp_l1_loss_and_grad_values"}),
+        "modified its input params[1][0] in place",
+    ),
+    WrongSubmission(
+        "autoencoder_writes_into_bs", PS05,
+        _ps05("tied_autoencoder_loss_and_grad", "    return float(J), dWs, dbs",
+              "    bs[0][...] = 0.0\n    return float(J), dWs, dbs"),
+        frozenset({"test_tied_autoencoder_loss_and_grad_inputs_unchanged"}), "modified its input bs[0] in place",
+    ),
+]
+
+# Right answers in forms the notebooks allow: each must score full marks, silently.
+RIGHT_VARIANTS = [
+    WrongSubmission(
+        "loss_as_a_0d_array", PS09,
+        {"wmf_loss_and_grad": _reference_answer(PS09, "wmf_loss_and_grad", "    return float(f), dW, dH",
+                                                "    return np.tensordot(weighted, residual, axes=2)"
+                                                " + lam * (np.vdot(W, W) + np.vdot(H, H)), dW, dH")},
+        frozenset(), "",
+    ),
+    WrongSubmission(
+        "loss_as_a_numpy_scalar", PS03,
+        {"softmax_cross_entropy_labels": _reference_answer(PS03, "softmax_cross_entropy_labels",
+                                                           "    return float(loss), dA", "    return loss, dA")},
+        frozenset(), "",
+    ),
+    WrongSubmission(
+        "error_as_a_numpy_scalar_via_lazy_imports", PS01,
+        {"relative_error": """
+def relative_error(A, B):
+    scale = max(np.linalg.norm(A), np.linalg.norm(B))
+    if np.unique(np.array([scale]))[0] == 0.0 or np.median(np.array([scale])) == 0.0:
+        return np.float64(0.0)
+    return np.linalg.norm(A - B) / scale
+"""},
+        frozenset(), "",
+    ),
+    WrongSubmission(
+        "helper_in_the_same_cell", PS02,
+        {"relu_backward": "\ndef _positive(A):\n    return A > 0\n\ndef relu_backward(G, A):\n"
+                          "    return np.where(_positive(A), G, 0.0)\n"},
+        frozenset(), "",
+    ),
+]
 
 def _answer_of(name):
     """The single answer of a wrong submission above, by name."""

@@ -6,7 +6,7 @@ The same expectations are checked through nbgrader itself in test_pipeline.py.
 
 import pytest
 from conftest import ASSIGNMENTS, TEST_SECRET, graded_cells, run_test_cells, source_path
-from submissions import ATTACKS, WRONG_SUBMISSIONS
+from submissions import ATTACKS, RIGHT_VARIANTS, WRONG_SUBMISSIONS
 
 from autograder import notebooks
 from autograder.trusted import grade_answers
@@ -47,3 +47,11 @@ def test_wrong_submission_loses_exactly_its_cells(wrong):
 def test_at_least_five_wrong_submissions_per_assignment():
     for assignment in ASSIGNMENTS:
         assert sum(w.assignment == assignment for w in WRONG_SUBMISSIONS) >= 5
+
+
+@pytest.mark.parametrize("right", RIGHT_VARIANTS, ids=lambda w: f"{w.assignment}-{w.name}")
+def test_right_answers_in_other_forms_score_full_marks(right):
+    verdicts, notes = trusted_verdicts(right.assignment, right.answers)
+    assert {k: v.message for k, v in verdicts.items() if not v.passed} == {}
+    results, stderr = run_test_cells(right.assignment, right.answers)
+    assert {k: v for k, v in results.items() if v} == {} and stderr == ""

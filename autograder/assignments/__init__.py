@@ -2,8 +2,10 @@
 
 Each public function of a module is one graded behaviour: the notebook's test
 cell ``test_<function>`` calls it with the student's function.  The argument
-``case`` selects the inputs: ``"visible"`` is the small example students run
-themselves, ``"hidden"`` (the default) the cases that decide the grade.
+``case`` selects the inputs: ``"visible"`` are the cases students run
+themselves, ``"hidden"`` (the default) the cases that decide the grade. Both
+are of the same kinds (every size, option and special input a check grades),
+on other values.
 
 The visible inputs come from a public seed. The hidden cases and the budget
 inputs derive from the course secret (``autograder.secret``), which the

@@ -200,12 +200,11 @@ def grad_trace_quadratic_general_A(grad_trace_quadratic, case="hidden"):
                 "2A^T X, the gradient only when A is symmetric (here it is not)": 2 * A.T @ X,
             },
         )
-        if case == "hidden":
-            A, X, loss = _trace_quadratic_case(rng, 40, 25, symmetric=False)
-            got = checks.call(grad_trace_quadratic, A, X).value
-            name = "grad_trace_quadratic(A, X) on a 40x40 A"
-            checks.check_gradient_directional(loss, X, got, name=name, rng=rng)
-            checks.check_taylor(loss, X, got, name=name, rng=rng)
+        A, X, loss = _trace_quadratic_case(rng, 40, 25, symmetric=False)
+        got = checks.call(grad_trace_quadratic, A, X).value
+        name = "grad_trace_quadratic(A, X) on a 40x40 A"
+        checks.check_gradient_directional(loss, X, got, name=name, rng=rng)
+        checks.check_taylor(loss, X, got, name=name, rng=rng)
 
 
 def _least_squares_case(rng, m, n, p, weighted):

@@ -85,7 +85,7 @@ def _check_backward(student, case, wrt, *, arguments, activation="identity",
     index = GRADIENT_NAMES.index(wrt)
     variable = wrt[1:]
     for rng in rngs(case):
-        for sizes in ((SMALL, LARGE) if case == "hidden" else (SMALL,)):
+        for sizes in (SMALL, LARGE):
             layer = _layer(rng, sizes, activation=activation, torch_layout=torch_layout)
             value = checks.call(student, *arguments(layer)).value
             grad = checks.unpack(value, GRADIENT_NAMES, func_name=func_name)[index]

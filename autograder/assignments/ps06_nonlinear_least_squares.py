@@ -34,7 +34,7 @@ def _gradient(X, Y, C):
 
 def _check_value_and_gradient(student, case, what, squash, func_name):
     for rng in rngs(case):
-        for sizes in ((SMALL, LARGE) if case == "hidden" else (SMALL,)):
+        for sizes in (SMALL, LARGE):
             X, Y, C = _problem(rng, sizes, squash)
             value = checks.call(student, X, Y, C).value
             f, grad = checks.unpack(value, ("f", "grad"), func_name=func_name)
@@ -121,3 +121,26 @@ def sigmoid_least_squares_values(sigmoid_least_squares, case="hidden"):
     """Transfer task: f and its gradient with the sigmoid instead of tanh."""
     _check_value_and_gradient(sigmoid_least_squares, case, "value", _sigmoid, "sigmoid_least_squares")
     _check_value_and_gradient(sigmoid_least_squares, case, "gradient", _sigmoid, "sigmoid_least_squares")
+
+
+def _saturating_problem(rng, sizes):
+    """A problem whose YX reaches +-1000 in rows 0 and 1 (exp(1000) overflows); other rows stay moderate."""
+    X, Y, C = _problem(rng, sizes, _sigmoid)
+    Y[0] *= 1000.0 / np.max(np.abs(Y[0] @ X))
+    Y[1] = -Y[0]
+    return X, Y, C
+
+
+def sigmoid_least_squares_stable(sigmoid_least_squares, case="hidden"):
+    """Transfer task: no overflow warnings, and the right f and gradient, when |YX| reaches 1000."""
+    for rng in rngs(case):
+        X, Y, C = _saturating_problem(rng, SMALL)
+        outcome = checks.call(sigmoid_least_squares, X, Y, C)
+        checks.check_no_warnings(outcome, name="sigmoid_least_squares with |YX| up to 1000 (evaluate the sigmoid "
+                                               "so that no exponent is positive)")
+        f, grad = checks.unpack(outcome.value, ("f", "grad"), func_name="sigmoid_least_squares")
+        Z = _sigmoid(Y @ X)
+        checks.check_scalar(f, _f(X, Y, C, _sigmoid), name="f returned by sigmoid_least_squares with |YX| up to 1000",
+                            rtol=1e-9)
+        checks.check_close(grad, Y.T @ ((Z - C) * Z * (1.0 - Z)),
+                           name="the gradient returned by sigmoid_least_squares with |YX| up to 1000", rtol=1e-9)

@@ -75,7 +75,7 @@ def _dense_mistakes(P, U, V, lam):
 
 def _check_dense(student, case, lam):
     for rng in rngs(case):
-        for sizes in ((SMALL, LARGE) if case == "hidden" else (SMALL,)):
+        for sizes in (SMALL, LARGE):
             P, U, V = _dense_problem(rng, sizes)
             label = f"mf_loss_and_grad(P, U, V, lam={lam}) with n, m, d = {sizes}"
             _check_mf_gradients(student, (P, U, V, lam), P, lam, label=label, rng=rng, small=sizes == SMALL,
@@ -125,14 +125,13 @@ def _dropping_duplicates(rows, cols, vals, shape, U, V, lam):
     return (-2 * PV + 2 * U @ (V.T @ V) + 2 * lam * U, -2 * PtU + 2 * V @ (U.T @ U) + 2 * lam * V)
 
 
-def _sparse_sizes(case):
-    return ((SMALL, 3), (LARGE, 8)) if case == "hidden" else ((SMALL, 3),)
+SPARSE_SIZES = ((SMALL, 3), (LARGE, 8))  # (n, m, d) and nonzeros per row
 
 
 def mf_loss_and_grad_sparse_value(mf_loss_and_grad_sparse, case="hidden"):
     """The same f as the dense loss, from the nonzeros."""
     for rng in rngs(case):
-        for sizes, per_row in _sparse_sizes(case):
+        for sizes, per_row in SPARSE_SIZES:
             for lam in (0.0, LAM):
                 args = _sparse_problem(rng, sizes, per_row)
                 value = checks.call(mf_loss_and_grad_sparse, *args, lam).value
@@ -145,7 +144,7 @@ def mf_loss_and_grad_sparse_value(mf_loss_and_grad_sparse, case="hidden"):
 def mf_loss_and_grad_sparse_gradient(mf_loss_and_grad_sparse, case="hidden"):
     """dU and dV, with several nonzeros per row and column and an empty row and column."""
     for rng in rngs(case):
-        for sizes, per_row in _sparse_sizes(case):
+        for sizes, per_row in SPARSE_SIZES:
             args = _sparse_problem(rng, sizes, per_row) + (LAM,)
             dropped_U, dropped_V = _dropping_duplicates(*args)
             _check_mf_gradients(
@@ -234,7 +233,7 @@ def _symmetric_mistakes(P, U, B):
 
 def _check_symmetric(student, case, which):
     for rng in rngs(case):
-        for sizes in (SYMMETRIC_SIZES if case == "hidden" else SYMMETRIC_SIZES[:1]):
+        for sizes in SYMMETRIC_SIZES:
             P, U, B = _symmetric_problem(rng, *sizes)
             value = checks.call(student, P, U, B).value
             f, dU, dB = checks.unpack(value, ("f", "dU", "dB"), func_name="symmetric_mf_loss_and_grad")

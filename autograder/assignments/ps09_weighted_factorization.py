@@ -76,7 +76,7 @@ def wmf_loss_and_grad_value(wmf_loss_and_grad, case="hidden"):
 def wmf_loss_and_grad_gradient(wmf_loss_and_grad, case="hidden"):
     """dW = -2 E H + 2 lam W and dH = -2 E^T W + 2 lam H with E = C * (Y - W H^T)."""
     for rng in rngs(case):
-        for sizes in ((SMALL, LARGE) if case == "hidden" else (SMALL,)):
+        for sizes in (SMALL, LARGE):
             Y, C, W, H = _problem(rng, sizes)
             value = checks.call(wmf_loss_and_grad, Y, C, W, H, LAM).value
             _, dW, dH = checks.unpack(value, ("f", "dW", "dH"), func_name="wmf_loss_and_grad")
@@ -137,7 +137,7 @@ def wmf_row_grad_memory_budget(wmf_row_grad, case="hidden"):
 
 def _check_update(student, case, *, row_lams, func_name):
     for rng in rngs(case):
-        for sizes in ((SMALL, LARGE) if case == "hidden" else (SMALL,)):
+        for sizes in (SMALL, LARGE):
             Y, C, _, H = _problem(rng, sizes)
             lams = rng.uniform(0.1, 2.0, sizes[0]) if row_lams else np.full(sizes[0], LAM)
             got = checks.call(student, Y, C, H, lams if row_lams else LAM).value
@@ -212,7 +212,7 @@ def _implicit_mistakes(args, alpha, lam):
 def implicit_als_update_values(implicit_als_update, case="hidden"):
     """The new W, against the dense solve, including a user with no observations."""
     for rng in rngs(case):
-        for sizes in (((6, 8, 3, 3), (25, 40, 5, 6)) if case == "hidden" else ((6, 8, 3, 3),)):
+        for sizes in ((6, 8, 3, 3), (25, 40, 5, 6)):
             args = implicit_problem(rng, *sizes)
             got = checks.call(implicit_als_update, *args, ALPHA, LAM).value
             checks.check_close(got, implicit_minimiser(*args, ALPHA, LAM),

@@ -1,0 +1,78 @@
+"""A student's visible run and grading run the code the same way.
+
+Every submission of the table (and the solution) is checked on the visible
+cases twice: with its functions as plain local functions, as in a student's
+own kernel, and with the same functions in the grading sandbox. Each check
+must give the same verdict both ways, and the same message wherever the
+message does not carry a measurement (memory and time differ between a
+process of one's own and a sandbox worker by their nature, not their verdict).
+"""
+
+import inspect
+import re
+
+import pytest
+from conftest import ASSIGNMENTS, graded_cells, source_path
+from submissions import WRONG_SUBMISSIONS
+
+from autograder import notebooks
+from autograder.assignments import using_secret
+from autograder.checks import GradingFailure
+from autograder.sandbox.remote import Sandbox
+from autograder.trusted import function_of
+
+MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
+
+
+def answers_of(assignment, replacements=None):
+    cells = notebooks.answer_cells(notebooks.load(source_path(assignment)))
+    return {cell: MARKER.sub("", code) for cell, code in {**cells, **(replacements or {})}.items()}
+
+
+def verdict(check, func):
+    try:
+        options = {"reference": None} if "reference" in inspect.signature(check).parameters else {}
+        check(func, case="visible", **options)
+        return "passed"
+    except GradingFailure as failure:
+        return str(failure)
+
+
+def visible_verdicts(assignment, replacements=None):
+    """{check: (verdict in a plain namespace, verdict in the sandbox)} on the visible cases."""
+    import importlib
+
+    module = importlib.import_module(f"autograder.assignments.{assignment}")
+    answers = answers_of(assignment, replacements)
+    namespace = {"__name__": "__answers__"}
+    exec("import numpy as np\n", namespace)
+    for code in answers.values():
+        exec(code, namespace)
+    box = Sandbox(answers, call_seconds=20)
+    results = {}
+    try:
+        with using_secret(None):  # a student has no course secret
+            for test_id in graded_cells(assignment):
+                check_name = test_id.removeprefix("test_")
+                function = function_of(check_name, answers)
+                check = getattr(module, check_name)
+                results[check_name] = (verdict(check, namespace[function]), verdict(check, box.function(function)))
+    finally:
+        box.close()
+    return results
+
+
+MEASURED = re.compile(r"budget")
+
+
+@pytest.mark.parametrize("wrong", [None, *WRONG_SUBMISSIONS],
+                         ids=lambda w: "solution" if w is None else f"{w.assignment}-{w.name}")
+def test_visible_checks_give_the_same_verdict_locally_and_in_the_sandbox(wrong, capsys):
+    assignments = ASSIGNMENTS if wrong is None else [wrong.assignment]
+    for assignment in assignments:
+        results = visible_verdicts(assignment, wrong.answers if wrong else None)
+        for check, (local, sandboxed) in results.items():
+            if MEASURED.search(check):
+                assert (local == "passed") == (sandboxed == "passed"), (check, local, sandboxed)
+            else:
+                assert local == sandboxed, check
