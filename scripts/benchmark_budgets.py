@@ -3,6 +3,7 @@
     python scripts/benchmark_budgets.py                # every kernel, this machine's setting
     python scripts/benchmark_budgets.py ps08 ps09      # only the kernels of these problem sets
     python scripts/benchmark_budgets.py --portability  # the portability table (below)
+    python scripts/benchmark_budgets.py --floors       # the reference over its floor, as a student's run uses
 
 For each kernel it grades the reference and the known slow or unfused versions
 as the grader does (memory in a fresh worker, time as the ratio of CPU times
@@ -35,7 +36,7 @@ from autograder.assignments import ps07_word_embeddings as ps07
 from autograder.assignments import ps08_matrix_factorization as ps08
 from autograder.assignments import ps09_weighted_factorization as ps09
 from autograder.assignments import using_secret
-from autograder.notebooks import answer_cells
+from autograder.notebooks import answer_cells, answer_namespace
 from autograder.notebooks import load as load_notebook
 from autograder.sandbox.remote import Sandbox
 from autograder.secret import find_secret
@@ -338,6 +339,27 @@ def _margin_failures(result, label, used, ratio, column):
     return found
 
 
+# --- floors: a student's own estimate of the time ratio ------------------------------------------
+
+def floors(selected):
+    """In a plain process (as a student's kernel): each time budget's reference over its floor,
+    and the ratio a student's run estimates for the reference and for each slow version."""
+    print(f"{'kernel':34s} {'version':26s} {'reference/floor':>15s} {'estimated ratio':>16s}")
+    for title, assignment, function, versions, make_args, _, time_budget, _ in selected_kernels(selected):
+        if time_budget is None or time_budget.floor is None:
+            continue
+        namespace = answer_namespace(ROOT / "solutions" / assignment / f"{assignment}.ipynb")
+        for label, code in [("reference", None), *versions.items()]:
+            space = dict(namespace)
+            if code is not None:
+                exec(code, space)
+            estimates = [budgets.estimated_ratio(space[function], time_budget, make_args, name=function)
+                         for _ in range(3)]
+            estimate = float(np.median([e[0] for e in estimates]))
+            raw = estimate * time_budget.reference_over_floor
+            print(f"{title.split(',')[0]:34s} {label:26s} {raw:15.2f} {estimate:16.2f}")
+
+
 if __name__ == "__main__":
     flags = {a for a in sys.argv[1:] if a.startswith("--")}
     chosen = [a for a in sys.argv[1:] if not a.startswith("--")]
@@ -345,6 +367,8 @@ if __name__ == "__main__":
     with using_secret(find_secret(ROOT) or secrets.token_hex(32)):
         if "--one" in flags:
             _one_configuration(chosen, "--competing" in flags)
+        elif "--floors" in flags:
+            floors(chosen)
         elif "--portability" in flags:
             sys.exit(portability(chosen))
         else:

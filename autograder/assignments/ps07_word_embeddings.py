@@ -142,7 +142,14 @@ def sgns_loss_and_grad_inputs_unchanged(sgns_loss_and_grad, case="hidden"):
                                       name="sgns_loss_and_grad")
 
 
-SGNS_TIME = budgets.TimeBudget(ratio=4.0)
+def sgns_floor(W_in, W_out, centers, contexts, negatives):
+    """The work no sgns_loss_and_grad avoids: gathering the batch's rows and scoring every pair."""
+    v, u, n = W_in[centers], W_out[contexts], W_out[negatives]
+    return np.einsum("nd,nd->n", u, v), np.einsum("nkd,nd->nk", n, v)
+
+
+# reference_over_floor: measured with scripts/benchmark_budgets.py --floors
+SGNS_TIME = budgets.TimeBudget(ratio=4.0, floor=sgns_floor, reference_over_floor=8.5)
 BUDGET_SHAPE = (5000, 32, 4096, 5)  # V, d, N, K: a loop over the batch measured 7 to 8 times the reference
 
 

@@ -170,7 +170,15 @@ def mf_loss_and_grad_sparse_inputs_unchanged(mf_loss_and_grad_sparse, case="hidd
 # the larger problem would make a dense kernel's first call page in 1.5 GB.)
 MEMORY_SIZES, TIME_SIZES, BUDGET_PER_ROW = (3000, 2000, 32), (9000, 7000, 32), 20  # n, m, d; nonzeros per row
 SPARSE_MEMORY = budgets.MemoryBudget(multiple=3.0, unit_name="the data U, V and vals ((n + m) d + nnz numbers)")
-SPARSE_TIME = budgets.TimeBudget(ratio=4.0)
+def sparse_floor(rows, cols, vals, shape, U, V, lam=0.0):
+    """The work no mf_loss_and_grad_sparse avoids: the Gram matrices, their products with
+    U and V, and one pass over the nonzeros."""
+    UtU, VtV = U.T @ U, V.T @ V
+    return U @ VtV, V @ UtU, np.bincount(rows, vals, shape[0])
+
+
+# reference_over_floor: measured with scripts/benchmark_budgets.py --floors
+SPARSE_TIME = budgets.TimeBudget(ratio=4.0, floor=sparse_floor, reference_over_floor=16.0)
 SPARSE_MEMORY_ADVICE = ("Never form an n x m array, nor an nnz x d one (V[cols] gathers nnz rows of d numbers): "
                         "build P V and P^T U one column at a time with np.bincount (or np.add.at on one column), "
                         "and take the rest from the Gram matrices U^T U and V^T V.")
