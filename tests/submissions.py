@@ -1138,7 +1138,7 @@ def _succeeds(number, *args):
 
 BROKE_OUT = any([
     _succeeds(62, 1, 0), _succeeds(62, -1, 0), _succeeds(234, 1, 1, 0), _succeeds(129, 1, 0, 0),
-    _succeeds(297, 1, 1, 0, 0), _succeeds(434, 1, 0), _succeeds(101, 16, 1, 0, 0),
+    _succeeds(297, 1, 1, 0, 0), _succeeds(434, 1, 0), _succeeds(424, 3, 9, 0, 0), _succeeds(101, 16, 1, 0, 0),
     _succeeds(310, 1, 0, 0, 0, 0, 0), _succeeds(133, "/tmp/mcdl-probe-fifo", 0o10644, 0),
     _succeeds(259, -100, "SOLUTIONS/probe-fifo", 0o10644, 0), _succeeds(83, "/tmp/mcdl-probe-dir", 0o755),
     _succeeds(88, "/etc/passwd", "/tmp/mcdl-probe-link"), _succeeds(82, "SOLUTIONS/../README.md", "/tmp/x"),

@@ -35,7 +35,7 @@ import numpy as np
 from . import policy, protocol, seccomp
 
 MAX_WARNINGS = 5
-ARENA = None  # the shared memory where the grader writes arguments (mapped in main)
+ARENA = None  # the shared memory where the grader writes arguments, as bytes (mapped in main)
 SKIPPED_MODULES = ("tests", "f2py", "distutils", "_pyinstaller", "conftest", "mypy_plugin", "extbuild", "setup")
 # Matrix products large enough in every dimension to touch every page of
 # OpenBLAS's packing buffers (their panels are at most a few hundred rows
@@ -91,8 +91,9 @@ def decode_argument(form, blobs, fds, cache):
         return np.frombuffer(memory, dtype=dtype).reshape(shape)
     if isinstance(form, dict) and "arena" in form:
         dtype, shape = np.dtype(form["arena"]), tuple(form["shape"])
-        count = int(np.prod(shape, dtype=np.int64))
-        return np.frombuffer(ARENA, dtype=dtype, count=count, offset=int(form["offset"])).reshape(shape)
+        start = int(form["offset"])
+        size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        return ARENA[start:start + size].view(dtype).reshape(shape)
     if isinstance(form, dict) and "function" in form:
         return _test_function(form, cache)
     for kind in (tuple, list):
@@ -200,7 +201,8 @@ def main(argv):
     sock = socket.socket(fileno=fd)
     global ARENA
     # Mapped once with all its pages, so that no call pays to map its arguments.
-    ARENA = mmap.mmap(arena_fd, int(limits["arena_bytes"]), flags=mmap.MAP_SHARED | mmap.MAP_POPULATE)
+    arena = mmap.mmap(arena_fd, int(limits["arena_bytes"]), flags=mmap.MAP_SHARED | mmap.MAP_POPULATE)
+    ARENA = np.frombuffer(arena, dtype=np.uint8)
     os.close(arena_fd)
     import_numpy_completely()
     if mode == "memory":
