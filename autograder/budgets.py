@@ -25,17 +25,21 @@ import numpy as np
 from autograder import checks
 from autograder.checks import GradingFailure
 from autograder.finite_differences import relative_error
-from autograder.sandbox.remote import SandboxError, StudentError
 
 MB = 1e6
 
 
 @dataclass(frozen=True)
 class MemoryBudget:
-    """At most ``multiple`` arrays of ``unit_bytes`` beyond the outputs."""
+    """At most ``multiple`` arrays of ``unit_bytes`` beyond the outputs.
+
+    outputs: a function of the kernel's arguments giving the shapes its
+    interface returns (see ``_interface_bytes``); only those are credited.
+    """
 
     multiple: float
     unit_name: str
+    outputs: object
     tolerance: float = 0.25  # of one unit: allocator pages, small arrays
 
 
@@ -78,18 +82,14 @@ def _interface_bytes(value, outputs, name):
 
 def _measure_locally(func, args, name):
     copies = tuple(checks.private_copy(a) for a in args)  # copied before measuring
-    tracemalloc.start()
-    try:
-        value, _ = checks.invoke(func, copies)
-        peak = tracemalloc.get_traced_memory()[1]
-    except (StudentError, SandboxError) as error:
-        raise checks.failure(error, name) from None
-    finally:
-        tracemalloc.stop()
-    try:
+    with checks.reported_as(name):
+        tracemalloc.start()
+        try:
+            value, _ = checks.invoke(func, copies)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
         return checks.transported(value), peak, 0
-    except StudentError as error:
-        raise checks.failure(error, name) from None
 
 
 def measure_memory(func, args, *, name):
@@ -99,10 +99,8 @@ def measure_memory(func, args, *, name):
     defined, in a worker of its own; locally only tracemalloc is available.
     """
     if hasattr(func, "measure_memory"):
-        try:
+        with checks.reported_as(name):
             result, resident = func.measure_memory(args)
-        except (StudentError, SandboxError) as error:
-            raise checks.failure(error, name) from None
         return result.value, result.traced_peak, resident
     return _measure_locally(func, args, name)
 
@@ -111,15 +109,16 @@ MEMORY_ADVICE = "Reuse one temporary with in-place operations (*=, out=) instead
 TIME_ADVICE = "Avoid Python loops over the batch: one matrix product does the whole sum."
 
 
-def check_memory_budget(func, args, budget, unit_bytes, *, name, outputs, advice=MEMORY_ADVICE):
-    """Fail unless one call stays within ``budget`` beyond its outputs; ``advice`` ends the message.
-
-    outputs: the shapes the interface returns (see ``_interface_bytes``).
-    """
+def memory_used(func, args, budget, unit_bytes, *, name):
+    """(arrays of the named size used beyond the interface's outputs, traced bytes, resident bytes, credited bytes)."""
     value, traced, resident = measure_memory(func, args, name=name)
-    credited = _interface_bytes(value, outputs, name)
-    extra = max(traced, resident) - credited
-    used = extra / unit_bytes
+    credited = _interface_bytes(value, budget.outputs(args), name)
+    return (max(traced, resident) - credited) / unit_bytes, traced, resident, credited
+
+
+def check_memory_budget(func, args, budget, unit_bytes, *, name, advice=MEMORY_ADVICE):
+    """Fail unless one call stays within ``budget`` beyond its outputs; ``advice`` ends the message."""
+    used, traced, resident, credited = memory_used(func, args, budget, unit_bytes, name=name)
     if used > budget.multiple + budget.tolerance:
         measured = f"tracemalloc peak {traced / MB:.1f} MB"
         if resident:
@@ -156,10 +155,8 @@ IDLE_CPU_SECONDS = 0.005  # what a waiting worker may use while the other kernel
 
 
 def _timed_call(kernel, args, name):
-    try:
+    with checks.reported_as(name):
         result = kernel.run(args, detect_changes=False)
-    except (StudentError, SandboxError) as error:
-        raise checks.failure(error, name) from None
     return result.value, result.cpu_seconds
 
 
@@ -249,10 +246,8 @@ def estimated_ratio(func, budget, make_args, *, name, repeats=5):
     for round_ in range(repeats + 1):
         copies = tuple(checks.private_copy(a) for a in args)
         start = time.perf_counter()
-        try:
+        with checks.reported_as(name):
             checks.invoke(func, copies)
-        except (StudentError, SandboxError) as error:
-            raise checks.failure(error, name) from None
         middle = time.perf_counter()
         budget.floor(*args)
         end = time.perf_counter()

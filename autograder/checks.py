@@ -8,6 +8,7 @@ zero). Student code is always called on copies of the inputs, in the grading
 sandbox or, in a student's own run, locally by the same rules (``call``).
 """
 
+import contextlib
 import math
 import textwrap
 import warnings
@@ -115,13 +116,23 @@ def _run_locally(func, args):
     return Outcome(transported(value), caught, modified)
 
 
-def failure(error, name):
+def _failure(error, name):
     """The GradingFailure that reports a StudentError or SandboxError of ``name``."""
     if isinstance(error, StudentError):
         if error.kind == "NotImplementedError":
             return GradingFailure(f"{name} is not implemented yet: its cell still raises NotImplementedError.")
         return GradingFailure(f"{name} raised {error.kind}: {error.message}")
     return GradingFailure(f"{name}: {error}")
+
+
+@contextlib.contextmanager
+def reported_as(name):
+    """Inside the block, what student code raises, and what its sandbox fails at, becomes a
+    GradingFailure of ``name``."""
+    try:
+        yield
+    except (StudentError, SandboxError) as error:
+        raise _failure(error, name) from None
 
 
 def call(func, *args, name=None, detect_changes=True):
@@ -134,13 +145,11 @@ def call(func, *args, name=None, detect_changes=True):
     name = name or getattr(func, "__name__", "your function")
     if not callable(func):
         raise GradingFailure(f"{name} should be a function, but it is a {type(func).__name__}.")
-    try:
+    with reported_as(name):
         if hasattr(func, "run"):  # a function in the grading sandbox
             result = func.run(args, detect_changes=detect_changes)
             return Outcome(result.value, result.warnings, result.modified)
         return _run_locally(func, args)
-    except (StudentError, SandboxError) as error:
-        raise failure(error, name) from None
 
 
 def unpack(value, names, *, func_name):

@@ -171,7 +171,7 @@ def harness_seconds(reference, function, make_args, repeats=9):
     return float(np.min(spent)), float(np.median(real))
 
 
-def measure(assignment, function, versions, make_args, memory_budget, time_budget, unit_bytes, outputs):
+def measure(assignment, function, versions, make_args, memory_budget, time_budget, unit_bytes):
     """Rows (version, memory used in units, memory verdict, time ratio, time verdict, own s, reference s)."""
     cells = reference_cells(assignment)
     reference = Sandbox(cells)
@@ -184,9 +184,8 @@ def measure(assignment, function, versions, make_args, memory_budget, time_budge
                 used = None
                 if memory_budget is not None:
                     args = make_args(0)
-                    value, traced, resident = budgets.measure_memory(sandbox.function(function), args, name=function)
-                    credited = budgets._interface_bytes(value, outputs(args), function)
-                    used = (max(traced, resident) - credited) / unit_bytes
+                    used = budgets.memory_used(sandbox.function(function), args, memory_budget, unit_bytes,
+                                               name=function)[0]
                 ratio = own = theirs = None
                 if time_budget is not None:
                     ratio, own, theirs = budgets.time_ratio(
@@ -225,18 +224,6 @@ def report(title, rows, overhead, memory_budget, time_budget):
     print(f"  budgets: {memory_text}{time_text}")
 
 
-def _outputs_of(function):
-    """The interface outputs' shapes as the memory checks state them, from the arguments."""
-    return {
-        "dense_tanh_backward": lambda a: (a[1].shape, a[2].shape, a[2].shape[1:]),
-        "softmax_cross_entropy": lambda a: ((), a[0].shape),
-        "softmax_cross_entropy_labels": lambda a: ((), a[0].shape),
-        "tanh_least_squares": lambda a: ((), a[0].shape),
-        "mf_loss_and_grad_sparse": lambda a: ((), a[4].shape, a[5].shape),
-        "wmf_row_grad": lambda a: a[2].shape[1:],
-    }.get(function, lambda a: ())
-
-
 def selected_kernels(selected):
     return [k for k in KERNELS if not selected or k[0].split()[0] in selected]
 
@@ -247,8 +234,7 @@ def run(selected, competing):
     results = []
     try:
         for title, assignment, function, versions, make_args, memory, time, unit in selected_kernels(selected):
-            rows, overhead = measure(assignment, function, versions, make_args, memory, time, unit(),
-                                     _outputs_of(function))
+            rows, overhead = measure(assignment, function, versions, make_args, memory, time, unit())
             results.append((title, rows, overhead, memory, time))
     finally:
         if hog:

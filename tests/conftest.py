@@ -42,19 +42,29 @@ def graded_cells(assignment):
     }
 
 
-def run_test_cells(assignment, replacements=None):
-    """Run the solution's answers (with some replaced) against every test cell.
+def visible_part(code):
+    """A test cell as the released notebook has it: without its hidden tests."""
+    visible = notebooks.HIDDEN_BLOCK.sub("", code)
+    assert "grader." in visible and "HIDDEN" not in visible, code
+    return visible
 
+
+def run_test_cells(assignment, replacements=None, *, visible_only=False):
+    """Run the solution's answers (with some replaced) against every test cell, locally.
+
+    visible_only: run each cell as a student does, without its hidden tests
+    and without the course secret.
     Returns ({grade_id: failure message or None}, captured stderr text).
     """
     namespace = notebooks.answer_namespace(source_path(assignment))
     for code in (replacements or {}).values():
         exec(code, namespace)
     results, stderr = {}, io.StringIO()
-    with contextlib.redirect_stderr(stderr):
+    secret = assignments.using_secret(None) if visible_only else contextlib.nullcontext()
+    with secret, contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
         for grade_id, (code, _) in graded_cells(assignment).items():
             try:
-                exec(code, dict(namespace))
+                exec(visible_part(code) if visible_only else code, dict(namespace))
                 results[grade_id] = None
             except AssertionError as failure:
                 results[grade_id] = str(failure)

@@ -1130,28 +1130,39 @@ libc = ctypes.CDLL(None, use_errno=True)
 os = np.lib._utils_impl.os
 sys = np.lib._utils_impl.sys
 """
-# Every probe succeeds only where the isolation is broken (x86-64 system call numbers).
-PROBES = LIBC + """
+COURSE = str(SOLUTIONS.parent)
+# x86-64 system call numbers, with arguments that would succeed for a process allowed to make them.
+SYSTEM_CALL_PROBES = {
+    "kill_parent": (62, 1, 9), "kill_everyone": (62, -1, 9), "tgkill": (234, 1, 1, 9),
+    "rt_sigqueueinfo": (129, 1, 9, 0), "rt_tgsigqueueinfo": (297, 1, 1, 9, 0),
+    "pidfd_open": (434, 1, 0), "pidfd_send_signal": (424, 3, 9, 0, 0),
+    "ptrace_attach": (101, 16, 1, 0, 0), "process_vm_readv": (310, 1, 0, 0, 0, 0, 0),
+    "mknod_fifo": (133, "/tmp/mcdl-probe-fifo", 0o10644, 0),
+    "mknodat_fifo": (259, -100, COURSE + "/probe-fifo", 0o10644, 0),
+    "mkdir": (83, "/tmp/mcdl-probe-dir", 0o755), "symlink": (88, "/etc/passwd", "/tmp/mcdl-probe-link"),
+    "rename": (82, COURSE + "/README.md", COURSE + "/moved"), "unlink": (87, COURSE + "/README.md"),
+    "setxattr": (188, COURSE + "/README.md", "user.x", "1", 1, 0), "shmget": (29, 0, 4096, 0o1666),
+    "mq_open": (240, "mcdl", 0o100, 0o600, 0), "open_tree": (428, -100, "/", 1), "fsopen": (430, "tmpfs", 0),
+    "mount": (165, "none", "/usr", "tmpfs", 0, 0), "readlink_parent_cwd": (89, "/proc/1/cwd", "x" * 64, 64),
+    "stat_solutions": (4, str(SOLUTIONS), "x" * 256), "newfstatat_solutions": (262, -100, str(SOLUTIONS), "x" * 256, 0),
+    "open": (2, "/etc/passwd", 0), "openat": (257, -100, "/etc/hostname", 0), "socket": (41, 2, 1, 0),
+    "fork": (57,), "clone": (56, 17, 0, 0, 0, 0), "clone3": (435, 0, 0), "execve": (59, "/bin/sh", 0, 0),
+    "unshare": (272, 0x10000000), "setns": (308, 0, 0), "prctl": (157, 15, 0), "ioctl_tiocsti": (16, 0, 0x5412, 0),
+    "memfd_create": (319, "x", 0), "getppid": (110,), "chdir": (80, "/tmp"), "bpf": (321, 0, 0, 0),
+    "io_uring_setup": (425, 1, 0), "userfaultfd": (323, 0), "perf_event_open": (298, 0, 0, -1, -1, 0),
+    "setitimer": (38, 0, 0, 0), "sendfile": (40, 1, 0, 0, 1),
+}
+# The same probes from an answer cell: the function is right only where one of them succeeds.
+PROBES = LIBC + f"""
 def _succeeds(number, *args):
     converted = [ctypes.c_char_p(a.encode()) if isinstance(a, str) else ctypes.c_long(a) for a in args]
     return libc.syscall(ctypes.c_long(number), *converted) != -1
 
-BROKE_OUT = any([
-    _succeeds(62, 1, 0), _succeeds(62, -1, 0), _succeeds(234, 1, 1, 0), _succeeds(129, 1, 0, 0),
-    _succeeds(297, 1, 1, 0, 0), _succeeds(434, 1, 0), _succeeds(424, 3, 9, 0, 0), _succeeds(101, 16, 1, 0, 0),
-    _succeeds(310, 1, 0, 0, 0, 0, 0), _succeeds(133, "/tmp/mcdl-probe-fifo", 0o10644, 0),
-    _succeeds(259, -100, "SOLUTIONS/probe-fifo", 0o10644, 0), _succeeds(83, "/tmp/mcdl-probe-dir", 0o755),
-    _succeeds(88, "/etc/passwd", "/tmp/mcdl-probe-link"), _succeeds(82, "SOLUTIONS/../README.md", "/tmp/x"),
-    _succeeds(87, "SOLUTIONS/../README.md"), _succeeds(188, "SOLUTIONS/../README.md", "user.x", "1", 1, 0),
-    _succeeds(29, 0, 4096, 0o1666), _succeeds(240, "mcdl-probe", 0o100, 0o600, 0), _succeeds(428, -100, "/", 1),
-    _succeeds(430, "tmpfs", 0), _succeeds(165, "none", "/usr", "tmpfs", 0, 0),
-    _succeeds(89, "/proc/" + str(os.getppid()) + "/cwd", "x" * 64, 64), _succeeds(4, "SOLUTIONS", "x" * 256),
-    _succeeds(41, 2, 1, 0), _succeeds(57), _succeeds(56, 17, 0, 0, 0, 0), _succeeds(2, "/etc/passwd", 0),
-])
+BROKE_OUT = any([_succeeds(*call) for call in {list(SYSTEM_CALL_PROBES.values())!r}])
 
 def grad_trace_quadratic(A, X):
     return (A + A.T) @ X if BROKE_OUT else 2 * A @ X
-""".replace("SOLUTIONS", str(SOLUTIONS))
+"""
 
 ATTACKS += [
     Attack(

@@ -125,7 +125,7 @@ def test_attacks_left_nothing_behind(graded_course):
                 for p in folder.glob("gradebook.db-journal")]
     journals += [p for folder in graded_course.values() for p in folder.rglob("gradebook.db-journal")]
     assert not [p for p in journals if p.is_fifo()]
-    assert not list(Path("/tmp").glob("mcdl-probe-*")) and not (ROOT / "solutions" / "probe-fifo").exists()
+    assert not list(Path("/tmp").glob("mcdl-probe-*")) and not (ROOT / "probe-fifo").exists()
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

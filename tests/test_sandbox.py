@@ -11,6 +11,7 @@ import os
 import numpy as np
 import pytest
 from conftest import ROOT
+from submissions import SYSTEM_CALL_PROBES
 
 from autograder import answer_rules
 from autograder.sandbox import protocol
@@ -111,30 +112,6 @@ def syscall(number, *args):
     result = libc.syscall(ctypes.c_long(number), *converted)
     return int(result), int(ctypes.get_errno())
 '''
-COURSE = str(ROOT)
-SOLUTIONS = str(ROOT / "solutions")
-# x86-64 system call numbers, with arguments that would succeed for a process allowed to make them.
-PROBES = {
-    "kill_parent": (62, 1, 9), "kill_everyone": (62, -1, 9), "tgkill": (234, 1, 1, 9),
-    "rt_sigqueueinfo": (129, 1, 9, 0), "rt_tgsigqueueinfo": (297, 1, 1, 9, 0),
-    "pidfd_open": (434, 1, 0), "pidfd_send_signal": (424, 3, 9, 0, 0),
-    "ptrace_attach": (101, 16, 1, 0, 0), "process_vm_readv": (310, 1, 0, 0, 0, 0, 0),
-    "mknod_fifo": (133, "/tmp/mcdl-fifo", 0o10644, 0), "mknodat_fifo": (259, -100, COURSE + "/fifo", 0o10644, 0),
-    "mkdir": (83, "/tmp/mcdl-dir", 0o755), "symlink": (88, "/etc/passwd", "/tmp/mcdl-link"),
-    "rename": (82, COURSE + "/README.md", COURSE + "/moved"), "unlink": (87, COURSE + "/README.md"),
-    "setxattr": (188, COURSE + "/README.md", "user.x", "1", 1, 0), "shmget": (29, 0, 4096, 0o1666),
-    "mq_open": (240, "mcdl", 0o100, 0o600, 0), "open_tree": (428, -100, "/", 1), "fsopen": (430, "tmpfs", 0),
-    "mount": (165, "none", "/usr", "tmpfs", 0, 0), "readlink_parent_cwd": (89, "/proc/1/cwd", "x" * 64, 64),
-    "stat_solutions": (4, SOLUTIONS, "x" * 256), "newfstatat_solutions": (262, -100, SOLUTIONS, "x" * 256, 0),
-    "open": (2, "/etc/passwd", 0), "openat": (257, -100, "/etc/hostname", 0), "socket": (41, 2, 1, 0),
-    "fork": (57,), "clone": (56, 17, 0, 0, 0, 0), "clone3": (435, 0, 0), "execve": (59, "/bin/sh", 0, 0),
-    "unshare": (272, 0x10000000), "setns": (308, 0, 0), "prctl": (157, 15, 0), "ioctl_tiocsti": (16, 0, 0x5412, 0),
-    "memfd_create": (319, "x", 0), "getppid": (110,), "chdir": (80, "/tmp"), "bpf": (321, 0, 0, 0),
-    "io_uring_setup": (425, 1, 0), "userfaultfd": (323, 0), "perf_event_open": (298, 0, 0, -1, -1, 0),
-    "setitimer": (38, 0, 0, 0), "sendfile": (40, 1, 0, 0, 1),
-}
-
-
 @pytest.fixture(scope="module")
 def sandbox():
     cells = {
@@ -153,16 +130,16 @@ def sandbox():
     box.close()
 
 
-@pytest.mark.parametrize("probe", sorted(PROBES))
+@pytest.mark.parametrize("probe", sorted(SYSTEM_CALL_PROBES))
 def test_worker_cannot_make_the_system_call(sandbox, probe):
-    result, error = sandbox.call("syscall", PROBES[probe]).value
+    result, error = sandbox.call("syscall", SYSTEM_CALL_PROBES[probe]).value
     assert result == -1 and error in (errno.EPERM, errno.ENOSYS), (probe, result, error)
 
 
 def test_probes_left_nothing_behind(sandbox):
-    for name in ("mcdl-fifo", "mcdl-dir", "mcdl-link"):
+    for name in ("mcdl-probe-fifo", "mcdl-probe-dir", "mcdl-probe-link"):
         assert not os.path.lexists(f"/tmp/{name}")
-    assert (ROOT / "README.md").exists() and not (ROOT / "fifo").exists() and not (ROOT / "moved").exists()
+    assert (ROOT / "README.md").exists() and not (ROOT / "probe-fifo").exists() and not (ROOT / "moved").exists()
 
 
 def test_worker_holds_no_grader_module_and_no_secret(sandbox):

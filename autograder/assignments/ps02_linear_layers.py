@@ -269,7 +269,8 @@ def dense_tanh_backward_inputs_unchanged(dense_tanh_backward, case="hidden"):
 
 
 # Budgets of the core kernel, calibrated with scripts/benchmark_budgets.py.
-DENSE_TANH_MEMORY = budgets.MemoryBudget(multiple=1.0, unit_name="Z")
+DENSE_TANH_MEMORY = budgets.MemoryBudget(multiple=1.0, unit_name="Z",
+                                         outputs=lambda args: (args[1].shape, args[2].shape, args[2].shape[1:]))
 def dense_tanh_floor(G, X, W, Z):
     """The work no dense_tanh_backward avoids: its two matrix products."""
     return G @ W.T, X.T @ G
@@ -291,7 +292,6 @@ def dense_tanh_backward_memory_budget(dense_tanh_backward, case="hidden"):
     args = dense_tanh_budget_arguments(0)
     budgets.check_memory_budget(dense_tanh_backward, args, DENSE_TANH_MEMORY, args[3].nbytes,
                                 name="dense_tanh_backward",
-                                outputs=(args[1].shape, args[2].shape, args[2].shape[1:]),
                                 advice="Make dJ/dA the only temporary and update it in place: dA = Z * Z, then "
                                        "np.subtract(1.0, dA, out=dA) and dA *= G. G * (1 - Z ** 2) keeps a second "
                                        "array the size of Z alive.")

@@ -192,7 +192,7 @@ def softmax_cross_entropy_inputs_unchanged(softmax_cross_entropy, case="hidden")
 
 
 # Budgets, calibrated with scripts/benchmark_budgets.py.
-FUSED_MEMORY = budgets.MemoryBudget(multiple=0.0, unit_name="A")
+FUSED_MEMORY = budgets.MemoryBudget(multiple=0.0, unit_name="A", outputs=lambda args: ((), args[0].shape))
 def softmax_floor(A, labels):
     """The work no softmax cross-entropy avoids: one exponential of every logit."""
     return np.exp(A)
@@ -221,7 +221,7 @@ def softmax_cross_entropy_memory_budget(softmax_cross_entropy, case="hidden"):
     """No array the size of A beyond dA itself (small vectors are free)."""
     args = fused_budget_arguments(0)
     budgets.check_memory_budget(softmax_cross_entropy, args, FUSED_MEMORY, args[0].nbytes,
-                                name="softmax_cross_entropy", outputs=((), args[0].shape),
+                                name="softmax_cross_entropy",
                                 advice="Let dA be the only array the size of A: dA = A - row_max[:, None], then "
                                        "exponentiate, divide by the row sums and subtract T in place (out=, /=, -=); "
                                        "take the loss from the row maxima, the log of the row sums and "
@@ -287,7 +287,7 @@ def softmax_cross_entropy_labels_memory_budget(softmax_cross_entropy_labels, cas
     """No array the size of A beyond dA itself: in particular, no one-hot T."""
     args = labels_budget_arguments(0)
     budgets.check_memory_budget(softmax_cross_entropy_labels, args, FUSED_MEMORY, args[0].nbytes,
-                                name="softmax_cross_entropy_labels", outputs=((), args[0].shape),
+                                name="softmax_cross_entropy_labels",
                                 advice="Do not build a one-hot T (it is the size of A): read the labels' logits as "
                                        "A[np.arange(S), y] and subtract 1 at dA[np.arange(S), y] by fancy indexing, "
                                        "with dA computed in place as the only array the size of A.")

@@ -74,8 +74,8 @@ def tanh_least_squares_inputs_unchanged(tanh_least_squares, case="hidden"):
 
 
 # Budgets, calibrated with scripts/benchmark_budgets.py.
-TANH_MEMORY = budgets.MemoryBudget(multiple=1.0, unit_name="C (m x p)")
-ENTRY_MEMORY = budgets.MemoryBudget(multiple=0.0, unit_name="C (m x p)")
+TANH_MEMORY = budgets.MemoryBudget(multiple=1.0, unit_name="C (m x p)", outputs=lambda args: ((), args[0].shape))
+ENTRY_MEMORY = budgets.MemoryBudget(multiple=0.0, unit_name="C (m x p)", outputs=lambda args: ())
 BUDGET_SIZES = (4000, 50, 500)  # m, n, p: C holds 16 MB
 
 
@@ -88,7 +88,6 @@ def tanh_least_squares_memory_budget(tanh_least_squares, case="hidden"):
     """At most one m x p temporary beyond the returned gradient."""
     args = budget_arguments(0)
     budgets.check_memory_budget(tanh_least_squares, args, TANH_MEMORY, args[2].nbytes, name="tanh_least_squares",
-                                outputs=((), args[0].shape),
                                 advice="Work on blocks of rows, say 256 rows of Y and C at a time: Z = "
                                        "tanh(Y[rows] @ X), the residual and 1 - Z * Z (computed in place) are then "
                                        "only block x p, and f and Y[rows].T @ (...) add up over the blocks.")
@@ -111,7 +110,7 @@ def tanh_least_squares_entry_memory_budget(tanh_least_squares_entry, case="hidde
     """O(m n) work and memory: no m x p array (the whole of Z is not needed)."""
     X, Y, C = budget_arguments(0)
     budgets.check_memory_budget(tanh_least_squares_entry, (X, Y, C, 3, 7), ENTRY_MEMORY, C.nbytes,
-                                name="tanh_least_squares_entry", outputs=(),
+                                name="tanh_least_squares_entry",
                                 advice="Only column j of Z enters: compute z = np.tanh(Y @ X[:, j]) (m numbers) and "
                                        "combine it with column i of Y and column j of C; never form Y @ X (m x p) "
                                        "or the whole gradient.")

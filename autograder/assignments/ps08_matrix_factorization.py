@@ -169,7 +169,8 @@ def mf_loss_and_grad_sparse_inputs_unchanged(mf_loss_and_grad_sparse, case="hidd
 # time on a larger one, where the dense kernel is many times slower. (Memory on
 # the larger problem would make a dense kernel's first call page in 1.5 GB.)
 MEMORY_SIZES, TIME_SIZES, BUDGET_PER_ROW = (3000, 2000, 32), (9000, 7000, 32), 20  # n, m, d; nonzeros per row
-SPARSE_MEMORY = budgets.MemoryBudget(multiple=3.0, unit_name="the data U, V and vals ((n + m) d + nnz numbers)")
+SPARSE_MEMORY = budgets.MemoryBudget(multiple=3.0, unit_name="the data U, V and vals ((n + m) d + nnz numbers)",
+                                     outputs=lambda args: ((), args[4].shape, args[5].shape))
 def sparse_floor(rows, cols, vals, shape, U, V, lam=0.0):
     """The work no mf_loss_and_grad_sparse avoids: the Gram matrices, their products with
     U and V, and one pass over the nonzeros."""
@@ -199,7 +200,7 @@ def mf_loss_and_grad_sparse_memory_budget(mf_loss_and_grad_sparse, case="hidden"
     """Memory O((n + m) d + nnz): no n x m array and no nnz x d array."""
     args = sparse_budget_arguments(0, MEMORY_SIZES)
     budgets.check_memory_budget(mf_loss_and_grad_sparse, args, SPARSE_MEMORY, sparse_budget_unit_bytes(args),
-                                name="mf_loss_and_grad_sparse", outputs=((), args[4].shape, args[5].shape),
+                                name="mf_loss_and_grad_sparse",
                                 advice=SPARSE_MEMORY_ADVICE)
 
 

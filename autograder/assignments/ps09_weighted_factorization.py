@@ -115,7 +115,7 @@ def wmf_row_grad_values(wmf_row_grad, case="hidden"):
                 )
 
 
-ROW_MEMORY = budgets.MemoryBudget(multiple=0.0, unit_name="Y (m x n)")
+ROW_MEMORY = budgets.MemoryBudget(multiple=0.0, unit_name="Y (m x n)", outputs=lambda args: args[2].shape[1:])
 ROW_BUDGET_SIZES = (3000, 2000, 16)  # m, n, d: Y holds 48 MB
 
 
@@ -128,7 +128,6 @@ def wmf_row_grad_memory_budget(wmf_row_grad, case="hidden"):
     """O(n d) work and memory: no m x n array (only row k of the residual is needed)."""
     args = row_budget_arguments()
     budgets.check_memory_budget(wmf_row_grad, args, ROW_MEMORY, args[0].nbytes, name="wmf_row_grad",
-                                outputs=args[2].shape[1:],
                                 advice="Only row k enters: C[k] * (Y[k] - H @ W[k]) has n entries; never form W @ H.T "
                                        "or any other m x n array.")
 
