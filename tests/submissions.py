@@ -735,11 +735,17 @@ def mf_loss_and_grad_sparse(rows, cols, vals, shape, U, V, lam=0.0):
     ),
     WrongSubmission(
         "sparse_gathers_nnz_by_d", PS08,
-        {"mf_loss_and_grad_sparse": _reference_answer(
-            PS08, "mf_loss_and_grad_sparse", "    for l in range(d):",
-            "    V_rows, U_rows = vals[:, None] * V[cols], vals[:, None] * U[rows]  # (nnz, d) each\n"
-            "    for l in range(d):").replace("weights=vals * V_cols[l][cols]", "weights=V_rows[:, l]").replace(
-            "weights=vals * U_cols[l][rows]", "weights=U_rows[:, l]")},
+        {"mf_loss_and_grad_sparse": '''
+def mf_loss_and_grad_sparse(rows, cols, vals, shape, U, V, lam=0.0):
+    n, m = shape
+    d = U.shape[1]
+    V_rows, U_rows = vals[:, None] * V[cols], vals[:, None] * U[rows]  # (nnz, d) each
+    PV = np.stack([np.bincount(rows, weights=V_rows[:, l], minlength=n) for l in range(d)], axis=1)
+    PtU = np.stack([np.bincount(cols, weights=U_rows[:, l], minlength=m) for l in range(d)], axis=1)
+    UtU, VtV = U.T @ U, V.T @ V
+    f = np.vdot(vals, vals) - 2.0 * np.vdot(U, PV) + np.vdot(UtU, VtV) + lam * (np.trace(UtU) + np.trace(VtV))
+    return float(f), 2.0 * (U @ (VtV + lam * np.eye(d)) - PV), 2.0 * (V @ (UtU + lam * np.eye(d)) - PtU)
+'''},
         frozenset({"test_mf_loss_and_grad_sparse_memory_budget"}), "nor an nnz x d one",
     ),
     WrongSubmission(
