@@ -238,9 +238,8 @@ def estimated_ratio(func, budget, make_args, *, name, repeats=5):
     """(estimated ratio to the reference, student's median seconds, floor's median seconds).
 
     The student's kernel and the floor run alternately in this process on the
-    same inputs (the floor twice, timed the second time, so that it finds the
-    caches as it leaves them); the ratio of their medians, over the reference's
-    ratio to the floor, estimates the ratio that grading measures.
+    same inputs; the ratio of their medians, over the reference's ratio to
+    the floor, estimates the ratio that grading measures.
     """
     args = make_args(0)
     own, floor = [], []
@@ -249,7 +248,6 @@ def estimated_ratio(func, budget, make_args, *, name, repeats=5):
         start = time.perf_counter()
         with checks.reported_as(name):
             checks.invoke(func, copies)
-        budget.floor(*args)  # untimed: a kernel that sweeps through memory would slow the floor after it
         middle = time.perf_counter()
         budget.floor(*args)
         end = time.perf_counter()
