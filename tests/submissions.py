@@ -645,16 +645,21 @@ WRONG_SUBMISSIONS += [
     ),
     WrongSubmission(
         "sgns_drops_repeated_indices", PS07,
-        {"sgns_loss_and_grad": _reference_answer(PS07, "sgns_loss_and_grad", "np.add.at(dW_in, centers, ",
-                                                 "dW_in[centers] += (").replace(
-            "np.add.at(dW_out, contexts, g_pos[:, None] * v)", "dW_out[contexts] += g_pos[:, None] * v")},
+        {"sgns_loss_and_grad": _edited(
+            PS07, "sgns_loss_and_grad",
+            ("dW_in_T, dW_out_T = np.empty((d, V)), np.empty((d, V))  # written row by row, returned transposed",
+             "dW_in, dW_out = np.zeros_like(W_in), np.zeros_like(W_out)\n"
+             "    dW_in[centers] += grad_v\n"
+             "    dW_out[contexts] += g_pos[:, None] * v\n"
+             "    dW_out[negatives.ravel()] += (g_neg[:, :, None] * v[:, None, :]).reshape(-1, d)\n"
+             "    return float(loss), dW_in, dW_out"))},
         frozenset(SGNS_CELLS), "repeated indices were dropped",
     ),
     WrongSubmission(
         "sgns_negative_pairs_sign", PS07,
         {"sgns_loss_and_grad": _reference_answer(PS07, "sgns_loss_and_grad",
-                                                 "g_neg = np.exp(-np.logaddexp(0.0, -s_neg)) / N",
-                                                 "g_neg = -np.exp(-np.logaddexp(0.0, -s_neg)) / N")},
+                                                 "g_neg = sigma[N:].reshape(N, K) / N",
+                                                 "g_neg = -sigma[N:].reshape(N, K) / N")},
         frozenset(SGNS_CELLS), "does not match",
     ),
     WrongSubmission(
@@ -838,8 +843,8 @@ def implicit_als_update(rows, cols, vals, shape, H, alpha, lam):
     WrongSubmission(
         "implicit_preferences_are_counts", PS09,
         {"implicit_als_update": _reference_answer(PS09, "implicit_als_update",
-                                                  "H_seen.T @ (1.0 + extra[seen])",
-                                                  "H_seen.T @ ((1.0 + extra[seen]) * vals[order][seen])")},
+                                                  "np.where(seen, 1.0 + weight, 0.0)",
+                                                  "np.where(seen, (1.0 + weight) * vals[order][where], 0.0)")},
         frozenset(IMPLICIT_CELLS), "preferences set to the counts",
     ),
     WrongSubmission(
