@@ -209,6 +209,7 @@ class IsolatedGrader:
         if self.process is None or self.process.poll() is not None:
             self._start()
         process = self.process
+        ready = True
         try:
             _send(process.stdin, task)
             ready, _, _ = select.select([process.stdout], [], [], timeout)
@@ -216,9 +217,11 @@ class IsolatedGrader:
         except (BrokenPipeError, OSError):
             answer = None
         if answer is None:
-            hung = process.poll() is None
+            if ready:  # the helper closed its end: it died
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=10)
             self.close()
-            if hung:
+            if not ready:
                 raise GradingError(f"no result after {timeout:.0f} s: its grading process was stopped")
             raise GradingError(f"its grading process died (exit code {process.returncode})")
         status, value = answer
