@@ -17,8 +17,10 @@ silence_gradebook_warnings()  # nbgrader's gradebook warns three times per stude
 c.CourseDirectory.course_id = "mcdl"
 c.Exchange.root = "/srv/nbgrader/exchange"
 
-# `nbgrader zip_collect ID` reads downloaded/ID/archive/*.zip or loose files named as a
-# learning-management system names them, e.g. "alice_ps01_gradient_checking.ipynb" (student id,
-# underscore, notebook name); the named groups say which part is which.
+# `nbgrader zip_collect ID` reads the files in downloaded/ID/archive/ (zip archives, or loose
+# notebooks) named "<student id>_<notebook>", e.g. "alice_ps01_gradient_checking.ipynb"; the regular
+# expression is matched against each file's whole path, and its named groups say which part is
+# which (student ids without "_"). Rename the files, or change the expression, to fit what your
+# learning-management system downloads.
 c.ZipCollectApp.collector_plugin = "nbgrader.plugins.FileNameCollectorPlugin"
-c.FileNameCollectorPlugin.named_regexp = r"^(?P<student_id>[^_/]+)_(?P<file_id>.+\.ipynb)$"
+c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^_/]+)_(?P<file_id>[^/]+\.ipynb)$"

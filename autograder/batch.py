@@ -328,11 +328,15 @@ def _mathjax_file():
 
 MATHJAX_FROM_CDN = re.compile(r'<script src="https?://[^"]*mathjax[^"]*">\s*</script>', re.IGNORECASE)
 MATHJAX_2_CONFIG = re.compile(r'<script type="text/x-mathjax-config">.*?</script>', re.DOTALL)
+# MathJax 3 from the folder of the page; from a CDN only if that copy is missing (a page handed
+# out alone, as `nbgrader release_feedback` does).
+MATHJAX_CDN_FALLBACK = f"https://cdnjs.cloudflare.com/ajax/libs/mathjax/3.2.2/es5/{MATHJAX_COMPONENT}"
 LOCAL_MATHJAX = (
     "<script>window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], "
     "displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']], processEscapes: true, processEnvironments: true}};"
     "</script>\n"
-    f'<script src="mathjax/{MATHJAX_COMPONENT}"></script>'
+    f'<script src="mathjax/{MATHJAX_COMPONENT}" onerror="var s = document.createElement(\'script\'); '
+    f's.src = \'{MATHJAX_CDN_FALLBACK}\'; document.head.appendChild(s);"></script>'
 )
 
 

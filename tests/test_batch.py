@@ -206,7 +206,8 @@ def test_feedback_renders_equations_offline(local_course):
 
     folder = local_course / "feedback" / f"{WRONG[0].name}_a" / PS01
     page_text = (folder / f"{PS01}.html").read_text(encoding="utf-8")
-    assert "cdnjs" not in page_text and "mathjax/tex-svg.js" in page_text
+    assert '<script src="mathjax/tex-svg.js"' in page_text and "MathJax.Hub" not in page_text
+    assert "2.7.7" not in page_text  # nbgrader's MathJax 2 from a CDN is gone
     assert (folder / "mathjax" / "tex-svg.js").stat().st_size > 1_000_000
     requests = []
     with sync_playwright() as playwright:
