@@ -287,3 +287,22 @@ def test_mcdl_outside_a_course_folder_says_where_to_run(tmp_path):
 def test_a_student_without_a_submission_is_refused(local_course):
     run = mcdl(local_course, "grade", PS01, "--students", "nobody_at_all", check=False)
     assert run.returncode == 2 and "no submission of" in run.stderr and "nobody_at_all" in run.stderr
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_continue(template_course, tmp_path_factory):
+    folder = copy_of(template_course, tmp_path_factory, "interrupted")
+    command = [str(Path(sys.executable).parent / "mcdl"), "grade", PS01, "--workers", "1"]
+    run = subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           env=course.tool_environment())
+    results = folder / "results" / PS01
+    deadline = time.monotonic() + 120
+    while len(list(results.glob("*.json"))) < 2 and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.2)
+    run.send_signal(signal.SIGINT)
+    stdout, _ = run.communicate(timeout=60)
+    assert run.returncode == 130
+    assert "Interrupted: run the same command again" in stdout
+    graded = len(list(results.glob("*.json")))
+    assert 2 <= graded < len(students_of(folder))
+    with open(folder / "grades.csv", newline="") as file:  # what was graded is exported
+        assert len([row for row in csv.DictReader(file) if row["assignment"] == PS01]) >= graded
