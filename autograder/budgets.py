@@ -16,6 +16,8 @@ skips work cannot pass. The reference runs in a worker of its own that holds
 no student code, and the student's worker must stay idle while it runs.
 """
 
+import contextlib
+import contextvars
 import time
 import tracemalloc
 from dataclasses import dataclass
@@ -105,6 +107,27 @@ def measure_memory(func, args, *, name):
     return _measure_locally(func, args, name)
 
 
+_measurements = contextvars.ContextVar("budget_measurements", default=None)
+
+
+@contextlib.contextmanager
+def recording():
+    """While inside, the budget checks graded against a reference leave their last measurement in
+    the dict this yields: {"measured": time ratio or arrays used, "limit": the largest that passes}."""
+    record = {}
+    token = _measurements.set(record)
+    try:
+        yield record
+    finally:
+        _measurements.reset(token)
+
+
+def _record(measured, limit):
+    record = _measurements.get()
+    if record is not None:
+        record.update(measured=float(measured), limit=float(limit))
+
+
 MEMORY_ADVICE = "Reuse one temporary with in-place operations (*=, out=) instead of creating new arrays."
 TIME_ADVICE = "Avoid Python loops over the batch: one matrix product does the whole sum."
 
@@ -119,6 +142,7 @@ def memory_used(func, args, budget, unit_bytes, *, name):
 def check_memory_budget(func, args, budget, unit_bytes, *, name, advice=MEMORY_ADVICE):
     """Fail unless one call stays within ``budget`` beyond its outputs; ``advice`` ends the message."""
     used, traced, resident, credited = memory_used(func, args, budget, unit_bytes, name=name)
+    _record(used, budget.multiple + budget.tolerance)
     if used > budget.multiple + budget.tolerance:
         measured = f"tracemalloc peak {traced / MB:.1f} MB"
         if resident:
@@ -280,6 +304,7 @@ def check_time_budget(func, reference, make_args, budget, *, name, advice=TIME_A
               f"from the work no kernel can avoid; grading measures it against the reference itself): {verdict}")
         return estimate
     ratio, own, theirs = time_ratio(func, reference, make_args, budget.repeats, name=name)
+    _record(ratio, budget.ratio)
     if ratio > budget.ratio:
         raise GradingFailure(
             f"{name} is too slow: median {own * 1e3:.1f} ms against the reference's {theirs * 1e3:.1f} ms, "

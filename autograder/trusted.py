@@ -9,7 +9,6 @@ the nbgrader preprocessor that does this during ``nbgrader autograde`` and
 writes each verdict into its test cell, where nbgrader scores it.
 """
 
-import contextlib
 import importlib
 import inspect
 import logging
@@ -25,40 +24,6 @@ from autograder.sandbox.remote import Sandbox, SandboxError
 log = logging.getLogger(__name__)
 
 __all__ = ["Verdict", "function_of", "grade_answers"]
-
-
-@contextlib.contextmanager
-def _recording_budgets(record):
-    """While inside, each budget check of ``autograder.budgets`` leaves its measurement in ``record``:
-    {"measured": time ratio or arrays used, "limit": the largest value that passes}.
-
-    (The checks of ``autograder.assignments`` discard what the budget functions return.)
-    """
-    originals = {name: getattr(budgets, name) for name in ("check_time_budget", "time_ratio", "memory_used")}
-
-    def check_time_budget(*args, **options):
-        budget = args[3] if len(args) > 3 else options["budget"]
-        record["limit"] = float(budget.ratio)
-        return originals["check_time_budget"](*args, **options)
-
-    def time_ratio(*args, **options):
-        value = originals["time_ratio"](*args, **options)
-        record["measured"] = float(value[0])
-        return value
-
-    def memory_used(func, args, budget, unit_bytes, **options):
-        value = originals["memory_used"](func, args, budget, unit_bytes, **options)
-        record.update(measured=float(value[0]), limit=float(budget.multiple + budget.tolerance))
-        return value
-
-    replacements = {"check_time_budget": check_time_budget, "time_ratio": time_ratio, "memory_used": memory_used}
-    try:
-        for name, replacement in replacements.items():
-            setattr(budgets, name, replacement)
-        yield record
-    finally:
-        for name, original in originals.items():
-            setattr(budgets, name, original)
 
 
 def _failed(message, measurement=None, failure=None):
@@ -98,9 +63,8 @@ def grade_answers(assignment, answers, test_ids, reference_answers, *, secret, l
     student = Sandbox({c: code for c, code in answers.items() if c not in broken}, limits=limits, deadline=deadline)
     reference = None
     verdicts = {}
-    measurement = {}
     try:
-        with using_secret(secret), _recording_budgets(measurement):
+        with using_secret(secret), budgets.recording() as measurement:
             for test_id in test_ids:
                 measurement.clear()
                 check_name = test_id.removeprefix("test_")
