@@ -115,9 +115,9 @@ def test_getting_started_offers_every_problem_set_and_the_light_install(site):
 
 
 def test_pages_link_the_repository_and_launch_binder(site):
-    page = (site / "book" / "notation_and_differentials.html").read_text(encoding="utf-8")
+    page = (site / "book" / "linear_layers_and_activations.html").read_text(encoding="utf-8")
     assert REPOSITORY in page
-    assert BINDER in page
+    assert f"{BINDER}?urlpath=lab/tree/book/linear_layers_and_activations.md" in page
 
 
 # The timing figure of chapter 10 is being replaced by a plot of committed measurements.

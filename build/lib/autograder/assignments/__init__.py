@@ -1,0 +1,93 @@
+"""One module per assignment, holding its graded checks.
+
+Each public function of a module is one graded behaviour: the notebook's test
+cell ``test_<function>`` calls it with the student's function.  The argument
+``case`` selects the inputs: ``"visible"`` are the cases students run
+themselves, ``"hidden"`` (the default) the cases that decide the grade. Both
+are of the same kinds (every size, option and special input a check grades),
+on other values.
+
+The visible inputs come from a public seed. The hidden cases and the budget
+inputs derive from the course secret (``autograder.secret``), which the
+trusted grading process sets with ``using_secret`` for the duration of grading;
+without it they raise ``MissingSecret``.
+"""
+
+import contextlib
+import functools
+
+import numpy as np
+
+from autograder.secret import MissingSecret, derive_seed
+
+VISIBLE_SEEDS = (0,)
+HIDDEN_CASES = 3  # generators per hidden case
+CASES = ("hidden", "visible")
+
+_secret = None  # the course secret while grading (set by using_secret), else None
+_public_budget_inputs = False  # True inside a budget check run with case="visible"
+
+
+@contextlib.contextmanager
+def using_secret(secret):
+    """Derive hidden cases and budget inputs from ``secret`` inside the block.
+
+    ``None`` (or an empty string) means no secret: hidden inputs then raise
+    MissingSecret. The previous secret is restored on exit.
+    """
+    global _secret
+    previous, _secret = _secret, secret or None
+    try:
+        yield
+    finally:
+        _secret = previous
+
+
+def current_secret():
+    """The secret set by ``using_secret``; raise MissingSecret if there is none."""
+    if _secret is None:
+        raise MissingSecret()
+    return _secret
+
+
+def rngs(case, label=None):
+    """Random generators for a case: the same inputs on every run.
+
+    ``"visible"``: one generator from a public seed. ``"hidden"``: three generators
+    derived from the course secret and ``label`` (optional: a name that gives a
+    check inputs of its own).
+    """
+    if case not in CASES:
+        raise ValueError(f"case must be one of {sorted(CASES)}, not {case!r}")
+    if case == "visible":
+        return [np.random.default_rng(seed) for seed in VISIBLE_SEEDS]
+    secret = current_secret()
+    labels = ("hidden",) if label is None else ("hidden", label)
+    return [np.random.default_rng(derive_seed(secret, *labels, index)) for index in range(HIDDEN_CASES)]
+
+
+def budget_rng(label, round_):
+    """The generator of round ``round_`` of the budget inputs named ``label``:
+    derived from the course secret, or from a public seed inside a budget
+    check run with ``case="visible"`` (a student's own run).
+    """
+    if _public_budget_inputs:
+        return np.random.default_rng(derive_seed("public", "budget", label, round_))
+    return np.random.default_rng(derive_seed(current_secret(), "budget", label, round_))
+
+
+def budget_check(check):
+    """Decorate a budget check: with ``case="visible"`` its inputs come from public seeds.
+
+    The inputs have the sizes of the graded ones, so the student's own run
+    measures what grading measures, on other values.
+    """
+    @functools.wraps(check)
+    def wrapped(*args, case="hidden", **options):
+        global _public_budget_inputs
+        previous, _public_budget_inputs = _public_budget_inputs, case == "visible"
+        try:
+            return check(*args, case=case, **options)
+        finally:
+            _public_budget_inputs = previous
+    return wrapped

@@ -1,0 +1,196 @@
+"""Graded checks of ps05_autoencoders (one function per test cell).
+
+A tied auto-encoder has k = 2K layers; layer j (1-indexed) uses W_j for j <= K
+and W_{k-j+1}^T after, its own bias b_j and activation f_j, and reconstructs its
+input: J = (1/t) sum_i 1/2 ||z_i - x_i||^2. The scaled version multiplies the
+outputs of layers K, ..., k by learned scalars alpha.
+"""
+
+import numpy as np
+
+from autograder import checks
+from autograder.assignments import rngs
+from autograder.finite_differences import central_gradient
+
+ACTIVATIONS = {
+    "identity": lambda A: A,
+    "tanh": np.tanh,
+    "sigmoid": lambda A: np.exp(-np.logaddexp(0.0, -A)),
+    "relu": lambda A: np.maximum(A, 0.0),
+}
+
+
+def objective(Ws, bs, X, activations, alphas=None, beta=0.0):
+    """Trusted J, written directly from the problem statement."""
+    K = len(Ws)
+    Z = X
+    penalty = 0.0
+    for j in range(2 * K):
+        W = Ws[j] if j < K else Ws[2 * K - 1 - j].T
+        Z = ACTIVATIONS[activations[j]](Z @ W + bs[j])
+        if alphas is not None and j >= K - 1:
+            Z = alphas[j - (K - 1)] * Z
+        if j == K - 1 and beta:
+            penalty = beta * float(np.sum(np.abs(Z))) / X.shape[0]
+    return 0.5 * float(np.sum((Z - X) ** 2)) / X.shape[0] + penalty
+
+
+def autoencoder(rng, sizes, t):
+    """Random tied parameters for encoder sizes n_0 > ... > n_K, and data X."""
+    Ws = [rng.standard_normal((m, n)) / np.sqrt(m) for m, n in zip(sizes[:-1], sizes[1:], strict=True)]
+    layer_sizes = list(sizes[1:]) + list(reversed(sizes[:-1]))
+    bs = [0.3 * rng.standard_normal(n) for n in layer_sizes]
+    return Ws, bs, rng.standard_normal((t, sizes[0]))
+
+
+CASES = {  # encoder sizes and the k activations
+    "K = 1": ((5, 3), ("tanh", "identity")),
+    "K = 2": ((6, 4, 3), ("tanh", "sigmoid", "tanh", "identity")),
+    "K = 3": ((7, 5, 4, 2), ("relu", "tanh", "identity", "tanh", "sigmoid", "identity")),
+}
+
+
+def _alphas(rng, K):
+    return rng.uniform(0.5, 1.5, K + 1)
+
+
+def _results(student, Ws, bs, X, activations, alphas, beta, func_name, *, silent=None):
+    """The parts of the student's result; with ``silent`` (a description), fail on any warning."""
+    args = (Ws, bs, X, list(activations))
+    if alphas is not None:
+        args = (Ws, bs, alphas, X, list(activations))
+    if beta:
+        args = (*args, beta)
+    outcome = checks.call(student, *args)
+    if silent:
+        checks.check_no_warnings(outcome, name=f"{func_name} {silent}")
+    value = outcome.value
+    names = ("J", "dWs", "dbs", "dalphas") if alphas is not None else ("J", "dWs", "dbs")
+    parts = checks.unpack(value, names, func_name=func_name)
+    for name, part, expected in zip(names[1:3], parts[1:3], (len(Ws), len(bs)), strict=True):
+        if not isinstance(part, (list, tuple)) or len(part) != expected:
+            raise checks.GradingFailure(f"{func_name} should return {name} as a list of {expected} arrays.")
+    return parts
+
+
+def _check(student, rng, case, what, *, scaled=False, beta=0.0, func_name, t=6, zero_alpha=False):
+    sizes, activations = CASES[case]
+    Ws, bs, X = autoencoder(rng, sizes, t)
+    alphas = _alphas(rng, len(Ws)) if scaled else None
+    silent = None
+    if zero_alpha:
+        zero = (len(alphas) - 1) // 2  # layer K + zero: a scaled layer with layers after it
+        alphas[zero] = 0.0
+        silent = f"with alphas[{zero}] = 0 (use f(A_j) . E_j for dalpha_j, never Z_j / alpha_j)"
+    parts = _results(student, Ws, bs, X, activations, alphas, beta, func_name, silent=silent)
+    label = f"{case} ({'-'.join(map(str, sizes))}, {', '.join(activations)})"
+    if zero_alpha:
+        label += f" with alphas[{zero}] = 0"
+
+    def loss_of(which, index):
+        def value(P):
+            Ws_, bs_ = list(Ws), list(bs)
+            alphas_ = None if alphas is None else alphas.copy()
+            if which == "W":
+                Ws_[index] = P
+            elif which == "b":
+                bs_[index] = P
+            else:
+                alphas_ = P
+            return objective(Ws_, bs_, X, activations, alphas_, beta)
+        return value
+
+    if "J" in what:
+        checks.check_scalar(parts[0], objective(Ws, bs, X, activations, alphas, beta), name=f"J for {label}",
+                            known_mistakes={"J without the 1/t": objective(Ws, bs, X, activations, alphas) * t})
+    if "W" in what:
+        for index, (W, dW) in enumerate(zip(Ws, parts[1], strict=True)):
+            expected = central_gradient(loss_of("W", index), W)
+            one_term = _single_term(Ws, bs, X, activations, alphas, beta, index)
+            checks.check_close(dW, expected, name=f"dW{index + 1} returned by {func_name} for {label}",
+                               factor_names={t: "t"},
+                               known_mistakes={"only one of the two terms of a tied weight's gradient (W_j is "
+                                               "used by two layers: add both)": one_term})
+    if "b" in what:
+        for index, (b, db) in enumerate(zip(bs, parts[2], strict=True)):
+            checks.check_gradient_entrywise(loss_of("b", index), b, db, factor_names={t: "t"},
+                                            name=f"db{index + 1} returned by {func_name} for {label}")
+    if "alpha" in what:
+        checks.check_gradient_entrywise(loss_of("alpha", None), alphas, parts[3], factor_names={t: "t"},
+                                        name=f"dalphas returned by {func_name} for {label}")
+
+
+def _single_term(Ws, bs, X, activations, alphas, beta, index):
+    """The encoder term alone: the gradient if W_index were used by its encoder layer only."""
+    K = len(Ws)
+
+    def encoder_only(P):
+        Z = X
+        for j in range(2 * K):
+            W = (P if j == index else Ws[j]) if j < K else Ws[2 * K - 1 - j].T
+            Z = ACTIVATIONS[activations[j]](Z @ W + bs[j])
+            if alphas is not None and j >= K - 1:
+                Z = alphas[j - (K - 1)] * Z
+        return 0.5 * float(np.sum((Z - X) ** 2)) / X.shape[0]
+
+    return central_gradient(encoder_only, Ws[index])
+
+
+def _run(student, case, what, **options):
+    for rng in rngs(case):
+        for name in CASES:
+            _check(student, rng, name, what, **options)
+
+
+def tied_autoencoder_loss_and_grad_loss(tied_autoencoder_loss_and_grad, case="hidden"):
+    """The reconstruction loss J."""
+    _run(tied_autoencoder_loss_and_grad, case, ("J",), func_name="tied_autoencoder_loss_and_grad")
+
+
+def tied_autoencoder_loss_and_grad_weights(tied_autoencoder_loss_and_grad, case="hidden"):
+    """dW_j: the sum of the encoder and the decoder term."""
+    _run(tied_autoencoder_loss_and_grad, case, ("W",), func_name="tied_autoencoder_loss_and_grad")
+
+
+def tied_autoencoder_loss_and_grad_biases(tied_autoencoder_loss_and_grad, case="hidden"):
+    """db_j for all k layers (biases are not tied)."""
+    _run(tied_autoencoder_loss_and_grad, case, ("b",), func_name="tied_autoencoder_loss_and_grad")
+
+
+def tied_autoencoder_loss_and_grad_inputs_unchanged(tied_autoencoder_loss_and_grad, case="hidden"):
+    """Ws, bs and X are left exactly as they were."""
+    for rng in rngs(case):
+        sizes, activations = CASES["K = 2"]
+        Ws, bs, X = autoencoder(rng, sizes, 6)
+        checks.check_inputs_unchanged(tied_autoencoder_loss_and_grad, (Ws, bs, X, list(activations)),
+                                      ("Ws", "bs", "X", "activations"), name="tied_autoencoder_loss_and_grad")
+
+
+def scaled_tied_autoencoder_loss_and_grad_loss(scaled_tied_autoencoder_loss_and_grad, case="hidden"):
+    """J with the decoder outputs scaled by alphas."""
+    _run(scaled_tied_autoencoder_loss_and_grad, case, ("J",), scaled=True,
+         func_name="scaled_tied_autoencoder_loss_and_grad")
+
+
+def scaled_tied_autoencoder_loss_and_grad_weights_and_biases(scaled_tied_autoencoder_loss_and_grad, case="hidden"):
+    """dW_j and db_j through the scaled layers."""
+    _run(scaled_tied_autoencoder_loss_and_grad, case, ("W", "b"), scaled=True,
+         func_name="scaled_tied_autoencoder_loss_and_grad")
+
+
+def scaled_tied_autoencoder_loss_and_grad_alphas(scaled_tied_autoencoder_loss_and_grad, case="hidden"):
+    """dalphas, one entry per scaled layer K, ..., k."""
+    _run(scaled_tied_autoencoder_loss_and_grad, case, ("alpha",), scaled=True,
+         func_name="scaled_tied_autoencoder_loss_and_grad")
+
+
+def scaled_tied_autoencoder_loss_and_grad_alpha_zero(scaled_tied_autoencoder_loss_and_grad, case="hidden"):
+    """An alpha of 0: J and every gradient right, dalphas included, and no warnings."""
+    _run(scaled_tied_autoencoder_loss_and_grad, case, ("J", "W", "b", "alpha"), scaled=True, zero_alpha=True,
+         func_name="scaled_tied_autoencoder_loss_and_grad")
+
+
+def sparse_tied_autoencoder_loss_and_grad_values(sparse_tied_autoencoder_loss_and_grad, case="hidden"):
+    """Transfer task: an L1 penalty (beta / t) sum |Z_K| on the code layer."""
+    _run(sparse_tied_autoencoder_loss_and_grad, case, ("J", "W", "b"), beta=0.3,
+         func_name="sparse_tied_autoencoder_loss_and_grad")

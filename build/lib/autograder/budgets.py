@@ -1,0 +1,288 @@
+"""Time and memory budgets of core kernels.
+
+Memory: the peak allocation during one call, beyond the outputs the interface
+returns (and only those), as a multiple of a named array (for example "arrays
+the size of Z"). In the grading sandbox the call runs in a fresh worker and is
+measured twice: with tracemalloc inside the worker and as the growth of the
+worker's peak resident size since before its answer cells were defined, read
+from /proc outside the worker's reach; the larger counts. In a student's own
+run only tracemalloc is available.
+
+Time: the student's kernel against the reference kernel on the same fresh
+inputs, call by call and in alternating order; the ratio of the medians of
+their CPU times counts, read by the grader from the kernel's accounting of each
+worker. Every timed result is compared with the reference's, so a kernel that
+skips work cannot pass. The reference runs in a worker of its own that holds
+no student code, and the student's worker must stay idle while it runs.
+"""
+
+import time
+import tracemalloc
+from dataclasses import dataclass
+
+import numpy as np
+
+from autograder import checks
+from autograder.checks import GradingFailure
+from autograder.finite_differences import relative_error
+
+MB = 1e6
+
+
+@dataclass(frozen=True)
+class MemoryBudget:
+    """At most ``multiple`` arrays of ``unit_bytes`` beyond the outputs.
+
+    outputs: a function of the kernel's arguments giving the shapes its
+    interface returns (see ``_interface_bytes``); only those are credited.
+    """
+
+    multiple: float
+    unit_name: str
+    outputs: object
+    tolerance: float = 0.25  # of one unit: allocator pages, small arrays
+
+
+@dataclass(frozen=True)
+class TimeBudget:
+    """At most ``ratio`` times the reference's median time.
+
+    floor: the kernel's unavoidable work (its matrix products, one pass of its
+        transcendental function), as a function of its arguments; a student's
+        own run estimates the ratio from it, since it has no reference kernel.
+    reference_over_floor: the reference's time over the floor's, measured by
+        ``scripts/benchmark_budgets.py --floors``.
+    """
+
+    ratio: float
+    repeats: int = 9
+    floor: object = None
+    reference_over_floor: float = 1.0
+
+
+def _interface_bytes(value, outputs, name):
+    """Bytes of the outputs the interface returns; fails if ``value`` has another structure.
+
+    outputs: the shapes of the returned float64 values in order, () for a
+    number; a single shape (not in a tuple of shapes) for a lone array.
+    Only these are credited: returning more (say, the temporaries) does not
+    make a kernel lighter.
+    """
+    single = not outputs or not isinstance(outputs[0], tuple)
+    shapes, values = ((outputs,), (value,)) if single else (outputs, value)
+    if not single and (type(value) not in (tuple, list) or len(value) != len(shapes)):
+        raise GradingFailure(f"{name} should return {len(shapes)} values, so its memory cannot be measured.")
+    for got, shape in zip(values, shapes, strict=True):
+        if shape and (type(got) is not np.ndarray or got.shape != shape):
+            got_shape = got.shape if isinstance(got, np.ndarray) else type(got).__name__
+            raise GradingFailure(f"{name} returned {got_shape} where an array of shape {shape} belongs, "
+                                 "so its memory cannot be measured.")
+    return sum(8 * int(np.prod(shape, dtype=np.int64)) for shape in shapes if shape)
+
+
+def _measure_locally(func, args, name):
+    copies = tuple(checks.private_copy(a) for a in args)  # copied before measuring
+    with checks.reported_as(name):
+        tracemalloc.start()
+        try:
+            value, _ = checks.invoke(func, copies)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        return checks.transported(value), peak, 0
+
+
+def measure_memory(func, args, *, name):
+    """(value, tracemalloc peak, resident peak) of one call, in bytes.
+
+    In the sandbox the resident peak counts from before the answer cells were
+    defined, in a worker of its own; locally only tracemalloc is available.
+    """
+    if hasattr(func, "measure_memory"):
+        with checks.reported_as(name):
+            result, resident = func.measure_memory(args)
+        return result.value, result.traced_peak, resident
+    return _measure_locally(func, args, name)
+
+
+MEMORY_ADVICE = "Reuse one temporary with in-place operations (*=, out=) instead of creating new arrays."
+TIME_ADVICE = "Avoid Python loops over the batch: one matrix product does the whole sum."
+
+
+def memory_used(func, args, budget, unit_bytes, *, name):
+    """(arrays of the named size used beyond the interface's outputs, traced bytes, resident bytes, credited bytes)."""
+    value, traced, resident = measure_memory(func, args, name=name)
+    credited = _interface_bytes(value, budget.outputs(args), name)
+    return (max(traced, resident) - credited) / unit_bytes, traced, resident, credited
+
+
+def check_memory_budget(func, args, budget, unit_bytes, *, name, advice=MEMORY_ADVICE):
+    """Fail unless one call stays within ``budget`` beyond its outputs; ``advice`` ends the message."""
+    used, traced, resident, credited = memory_used(func, args, budget, unit_bytes, name=name)
+    if used > budget.multiple + budget.tolerance:
+        measured = f"tracemalloc peak {traced / MB:.1f} MB"
+        if resident:
+            measured += f", resident peak {resident / MB:.1f} MB"
+        raise GradingFailure(
+            f"{name} uses too much memory: {used:.2f} arrays the size of {budget.unit_name} "
+            f"({unit_bytes / MB:.1f} MB each) beyond its outputs ({measured}, outputs "
+            f"{credited / MB:.1f} MB); the budget is {budget.multiple:g}. {advice}"
+        )
+    return used
+
+
+def _number(value):
+    """A real number, a NumPy scalar or a 0-d array, as a float; None for anything else."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.shape == () and value.dtype.kind in "iuf":
+        return float(value)
+    return None
+
+
+def _same_result(got, want):
+    if isinstance(want, (tuple, list)):
+        return isinstance(got, (tuple, list)) and len(got) == len(want) and all(
+            _same_result(g, w) for g, w in zip(got, want, strict=True))
+    if _number(want) is not None:
+        return _number(got) is not None and relative_error(_number(got), _number(want)) < 1e-8
+    return isinstance(got, np.ndarray) and got.shape == np.shape(want) and relative_error(got, want) < 1e-8
+
+
+IDLE_CPU_SECONDS = 0.005  # what a waiting worker may use while the other kernel runs
+
+
+def _timed_call(kernel, args, name):
+    with checks.reported_as(name):
+        result = kernel.run(args, detect_changes=False)
+    return result.value, result.cpu_seconds
+
+
+HARNESS_KERNEL = "mcdl_harness_kernel"
+
+
+def harness_kernel_source(value):
+    """A kernel that does no work, to measure what the harness costs a timed call.
+
+    It takes the same arguments and returns ready-made outputs shaped like
+    ``value``; it does not read its inputs, since reading them costs any kernel
+    the same in a process of its own.
+    """
+    def literal(v):
+        if type(v) in (tuple, list):
+            return "(" + "".join(literal(x) + ", " for x in v) + ")"
+        if isinstance(v, np.ndarray):
+            return f"np.ones({v.shape!r})"
+        return "0.0"
+
+    return (f"_OUTPUTS = {literal(value)}\n"
+            f"def {HARNESS_KERNEL}(*args):\n"
+            "    return _OUTPUTS\n")
+
+
+def time_ratio(func, reference, make_args, repeats, *, name):
+    """Median CPU time of ``func`` over the reference's, on fresh inputs each round.
+
+    Both run in sandboxes, and their CPU time is read by the grader from the
+    kernel's accounting: stopping or slowing a process cannot shrink it. The
+    student's worker must stay idle while the reference runs. What the harness
+    itself costs a call (mapping the arguments, sending the results back) is
+    measured each round with a kernel that does no work, in the reference's
+    worker where student code cannot reach it; the least of these is taken off
+    both times.
+
+    Returns (ratio, student's seconds, reference's seconds), harness excluded.
+    """
+    own, theirs, harness = [], [], []
+    for round_ in range(repeats):
+        args = make_args(round_)
+        order = ((func, own), (reference, theirs)) if round_ % 2 == 0 else ((reference, theirs), (func, own))
+        results = {}
+        for kernel, times in order:
+            idle_before = func.cpu_seconds(once_idle=True) if kernel is reference else None
+            value, seconds = _timed_call(kernel, args, name)
+            if idle_before is not None and func.cpu_seconds() - idle_before > IDLE_CPU_SECONDS:
+                raise GradingFailure(f"{name} kept running after it returned, while the reference kernel was "
+                                     "timed; its time cannot be measured.")
+            times.append(seconds)
+            results[kernel is func] = value
+        if not _same_result(results[True], results[False]):
+            raise GradingFailure(
+                f"{name} returned wrong results while it was being timed: time is measured only for a "
+                "kernel that computes the right answer."
+            )
+        harness.append(_harness_seconds(reference, results[False], args, name))
+    cost = float(np.min(harness))  # disturbances only add to a call: the fastest is the harness's cost
+    own_net, theirs_net = float(np.median(own)) - cost, float(np.median(theirs)) - cost
+    if theirs_net <= 0:  # the reference costs no more than the harness: compare whole calls
+        own_net, theirs_net = float(np.median(own)), float(np.median(theirs))
+    return max(own_net, 0.0) / theirs_net, max(own_net, 0.0), theirs_net
+
+
+def _harness_seconds(reference, value, args, name):
+    sandbox = reference.sandbox
+    if HARNESS_KERNEL not in sandbox.cells:
+        sandbox.add_cell(HARNESS_KERNEL, harness_kernel_source(value))
+    return _timed_call(sandbox.function(HARNESS_KERNEL), args, name)[1]
+
+
+# A student's own run fails a kernel only when its estimate is this far past the
+# budget: the estimate comes from another machine's calibration, and correct
+# kernels estimate 0.7 to 1.5 while loops estimate 7 and more.
+VISIBLE_MARGIN = 1.5
+
+
+def estimated_ratio(func, budget, make_args, *, name, repeats=5):
+    """(estimated ratio to the reference, student's median seconds, floor's median seconds).
+
+    The student's kernel and the floor run alternately in this process on the
+    same inputs; the ratio of their medians, over the reference's ratio to
+    the floor, estimates the ratio that grading measures.
+    """
+    args = make_args(0)
+    own, floor = [], []
+    for round_ in range(repeats + 1):
+        copies = tuple(checks.private_copy(a) for a in args)
+        start = time.perf_counter()
+        with checks.reported_as(name):
+            checks.invoke(func, copies)
+        middle = time.perf_counter()
+        budget.floor(*args)
+        end = time.perf_counter()
+        if round_:  # the first round warms up
+            own.append(middle - start)
+            floor.append(end - middle)
+    own_median, floor_median = float(np.median(own)), float(np.median(floor))
+    return own_median / floor_median / budget.reference_over_floor, own_median, floor_median
+
+
+def check_time_budget(func, reference, make_args, budget, *, name, advice=TIME_ADVICE):
+    """Fail unless ``func`` runs within ``budget.ratio`` times the reference.
+
+    Without a reference (a student's own run) the ratio is estimated on this
+    machine from the kernel's floor (``estimated_ratio``), and a kernel that is
+    clearly too slow fails here too.
+    """
+    if reference is None:
+        if budget.floor is None:
+            return None
+        estimate, own, floor = estimated_ratio(func, budget, make_args, name=name)
+        if estimate > VISIBLE_MARGIN * budget.ratio:
+            raise GradingFailure(
+                f"{name} is too slow: it took {own * 1e3:.1f} ms, about {estimate:.1f} times the reference kernel's "
+                f"time (estimated on this machine from the {floor * 1e3:.1f} ms of the work no kernel can avoid); "
+                f"the budget is {budget.ratio:g} times. {advice}")
+        verdict = (f"within the budget of {budget.ratio:g} times" if estimate <= budget.ratio else
+                   f"close to the budget of {budget.ratio:g} times, so grading may find it too slow. {advice}")
+        print(f"{name} took {own * 1e3:.1f} ms, about {estimate:.1f} times the reference kernel's time (an estimate "
+              f"from the work no kernel can avoid; grading measures it against the reference itself): {verdict}")
+        return estimate
+    ratio, own, theirs = time_ratio(func, reference, make_args, budget.repeats, name=name)
+    if ratio > budget.ratio:
+        raise GradingFailure(
+            f"{name} is too slow: median {own * 1e3:.1f} ms against the reference's {theirs * 1e3:.1f} ms, "
+            f"{ratio:.1f} times as long; the budget is {budget.ratio:g} times. {advice}"
+        )
+    return ratio

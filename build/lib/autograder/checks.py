@@ -1,0 +1,304 @@
+"""Assertions the test cells make about a student's function.
+
+Every check raises ``GradingFailure`` (an ``AssertionError``) with a message
+that says what is wrong, and writes nothing to stderr: warnings raised by
+student code are recorded, not printed, so that a correct submission never
+loses points for output (nbgrader scores a test cell that writes to stderr as
+zero). Student code is always called on copies of the inputs, in the grading
+sandbox or, in a student's own run, locally by the same rules (``call``).
+"""
+
+import contextlib
+import math
+import textwrap
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from autograder.diagnostics import DEFAULT_RTOL, diagnose
+from autograder.finite_differences import (
+    central_gradient,
+    convergence_order,
+    directional_derivative,
+    taylor_remainders,
+)
+from autograder.sandbox import protocol
+from autograder.sandbox.remote import SandboxError, StudentError
+
+MIN_TAYLOR_ORDER = 1.8
+
+
+class GradingFailure(AssertionError):
+    """A check failed; the message is written for the student.
+
+    In a notebook, IPython shows only the message (through
+    ``_render_traceback_``), not the grader's internal frames.
+    """
+
+    def _render_traceback_(self):
+        first, *rest = failure_lines(str(self))
+        return ["\x1b[0;31mGradingFailure\x1b[0m: " + first, *rest]
+
+
+def failure_lines(message):
+    """A failure's message as a notebook shows it: lines of at most 88 characters,
+    broken at spaces only, continuation lines indented."""
+    return textwrap.wrap(message, width=88, subsequent_indent="    ", break_long_words=False,
+                         break_on_hyphens=False) or [""]
+
+
+@dataclass
+class Outcome:
+    value: object
+    warnings: list = field(default_factory=list)  # "Category: message" strings
+    modified: list = field(default_factory=list)  # paths of arguments changed in place, e.g. (0,) or (0, 1, 0)
+
+
+def private_copy(value):
+    """A copy of every array in ``value``, also inside lists, tuples and dicts."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if type(value) in (list, tuple):
+        return type(value)(private_copy(v) for v in value)
+    if type(value) is dict:
+        return {k: private_copy(v) for k, v in value.items()}
+    return value
+
+
+def _changed_paths(before, after, path):
+    """Paths of the arrays of ``after`` that differ from ``before``."""
+    if isinstance(before, np.ndarray):
+        same = isinstance(after, np.ndarray) and after.shape == before.shape and after.tobytes() == before.tobytes()
+        return [] if same else [path]
+    if type(before) in (list, tuple, dict):
+        keys = before.keys() if type(before) is dict else range(len(before))
+        try:
+            return [p for k in keys for p in _changed_paths(before[k], after[k], (*path, k))]
+        except (IndexError, KeyError, TypeError):
+            return [path]
+    return []
+
+
+def invoke(func, args):
+    """``func(*args)`` with its warnings recorded: (value, ["Category: message", ...]).
+
+    Exceptions of student code become ``StudentError``.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            value = func(*args)
+        except GradingFailure:
+            raise
+        except Exception as error:
+            raise StudentError(type(error).__name__, str(error)) from None
+    return value, [f"{w.category.__name__}: {w.message}" for w in caught]
+
+
+def transported(value):
+    """``value`` as it reaches the grader from its sandbox (``protocol.roundtrip``)."""
+    try:
+        return protocol.roundtrip(value)
+    except protocol.UnsupportedValue as unsupported:
+        raise StudentError("TypeError", f"returned {unsupported}, which is not a number or a NumPy array") from None
+
+
+def _run_locally(func, args):
+    """Call a local function the way the grader calls one in its sandbox.
+
+    It gets copies of the arguments, and its result crosses the same value
+    transport, so a value that the grader would not accept fails here too.
+    """
+    copies = tuple(private_copy(a) for a in args)
+    value, caught = invoke(func, copies)
+    modified = [p for i, a in enumerate(args) for p in _changed_paths(a, copies[i], (i,))]
+    return Outcome(transported(value), caught, modified)
+
+
+def _failure(error, name):
+    """The GradingFailure that reports a StudentError or SandboxError of ``name``."""
+    if isinstance(error, StudentError):
+        if error.kind == "NotImplementedError":
+            return GradingFailure(f"{name} is not implemented yet: its cell still raises NotImplementedError.")
+        return GradingFailure(f"{name} raised {error.kind}: {error.message}")
+    return GradingFailure(f"{name}: {error}")
+
+
+@contextlib.contextmanager
+def reported_as(name):
+    """Inside the block, what student code raises, and what its sandbox fails at, becomes a
+    GradingFailure of ``name``."""
+    try:
+        yield
+    except (StudentError, SandboxError) as error:
+        raise _failure(error, name) from None
+
+
+def call(func, *args, name=None, detect_changes=True):
+    """Call student code; its failures become ``GradingFailure``.
+
+    Student code always works on copies of the arguments: the caller's arrays
+    never change. Warnings are recorded in the returned ``Outcome`` instead of
+    printed, and so are the arguments the code changed in place.
+    """
+    name = name or getattr(func, "__name__", "your function")
+    if not callable(func):
+        raise GradingFailure(f"{name} should be a function, but it is a {type(func).__name__}.")
+    with reported_as(name):
+        if hasattr(func, "run"):  # a function in the grading sandbox
+            result = func.run(args, detect_changes=detect_changes)
+            return Outcome(result.value, result.warnings, result.modified)
+        return _run_locally(func, args)
+
+
+def unpack(value, names, *, func_name):
+    """Check that a function returned a tuple with one entry per name."""
+    if not isinstance(value, (tuple, list)) or len(value) != len(names):
+        got = f"a {type(value).__name__}"
+        if isinstance(value, (tuple, list)):
+            got += f" of length {len(value)}"
+        raise GradingFailure(
+            f"{func_name} should return a tuple ({', '.join(names)}), but it returned {got}."
+        )
+    return tuple(value)
+
+
+def check_close(got, expected, *, name, rtol=DEFAULT_RTOL, known_mistakes=None, factor_names=None):
+    """Fail with a diagnosis unless ``got`` matches ``expected``."""
+    diagnosis = diagnose(
+        got, expected, name=name, rtol=rtol,
+        known_mistakes=known_mistakes, factor_names=factor_names,
+    )
+    if diagnosis is not None:
+        raise GradingFailure(diagnosis.message)
+
+
+def check_scalar(got, expected, *, name, rtol=DEFAULT_RTOL, known_mistakes=None):
+    """Fail unless ``got`` is a real number close to ``expected``."""
+    if isinstance(got, np.ndarray) and got.shape == ():
+        got = got[()]
+    if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
+        raise GradingFailure(f"{name} should be a number (a float), but it is a {type(got).__name__}.")
+    check_close(np.float64(got), expected, name=name, rtol=rtol, known_mistakes=known_mistakes)
+
+
+def check_no_warnings(outcome, *, name):
+    """Fail if the call that produced ``outcome`` raised any warning."""
+    if outcome.warnings:
+        raise GradingFailure(
+            f"{name} raised {len(outcome.warnings)} warning(s), for example {outcome.warnings[0]}. "
+            "A correct answer raises none."
+        )
+
+
+def _path_name(arg_names, path):
+    return arg_names[path[0]] + "".join(f"[{key!r}]" for key in path[1:])
+
+
+def check_inputs_unchanged(func, args, arg_names, *, name=None):
+    """Call ``func(*args)`` and fail if it changed any array of its arguments in place."""
+    outcome = call(func, *args, name=name)
+    if outcome.modified:
+        changed = ", ".join(_path_name(arg_names, path) for path in outcome.modified)
+        raise GradingFailure(
+            f"{name or func.__name__} modified its input {changed} in place; graded "
+            "functions must leave their inputs unchanged (write results to new arrays)."
+        )
+
+
+def check_gradient_entrywise(loss, X, grad, *, name, rtol=DEFAULT_RTOL,
+                             known_mistakes=None, factor_names=None):
+    """Compare ``grad`` with central differences of ``loss`` at every entry of ``X``.
+
+    loss: scalar function of an array shaped like X (trusted grader code).
+    """
+    expected = central_gradient(loss, X)
+    check_close(grad, expected, name=name, rtol=rtol,
+                known_mistakes=known_mistakes, factor_names=factor_names)
+
+
+def _check_shape(grad, X, name):
+    if not isinstance(grad, np.ndarray):
+        raise GradingFailure(
+            f"{name} should be a NumPy array of shape {np.shape(X)}, but it is a {type(grad).__name__}."
+        )
+    if grad.shape != np.shape(X):
+        transposed = " (transposed?)" if grad.shape == np.shape(X)[::-1] else ""
+        raise GradingFailure(
+            f"{name} has the wrong shape: got {grad.shape}, expected {np.shape(X)}{transposed}."
+        )
+    if not np.all(np.isfinite(grad)):
+        raise GradingFailure(f"{name} contains NaN or inf.")
+
+
+def check_gradient_directional(loss, X, grad, *, name, rng, n_directions=3, rtol=DEFAULT_RTOL):
+    """Compare ``grad . V`` with central differences along random directions V.
+
+    Used on inputs too large for an entry-by-entry check; recognises a flipped
+    sign or a constant factor from the ratios along the directions.
+    """
+    _check_shape(grad, X, name)
+    grad = grad.astype(np.float64)
+    ratios = []
+    for _ in range(n_directions):
+        V = rng.standard_normal(np.shape(X))
+        numeric = directional_derivative(loss, X, V)
+        analytic = float(np.sum(grad * V))
+        if abs(analytic - numeric) <= rtol * max(abs(numeric), abs(analytic), 1e-12) * 10:
+            continue
+        ratios.append(analytic / numeric if numeric != 0 else math.inf)
+    if not ratios:
+        return
+    if len(ratios) == n_directions and np.allclose(ratios, ratios[0], rtol=1e-4):
+        c = ratios[0]
+        if np.isclose(c, -1.0):
+            raise GradingFailure(f"{name} has the wrong sign: it is minus the gradient.")
+        if np.isfinite(c):
+            raise GradingFailure(
+                f"{name} is off by a constant factor: along random directions it gives {c:.6g} "
+                "times the finite-difference slope."
+            )
+    raise GradingFailure(
+        f"{name} does not match the directional derivatives of the loss along random "
+        f"directions (on inputs of shape {np.shape(X)})."
+    )
+
+
+def check_taylor(loss, X, grad, *, name, rng):
+    """Taylor remainder test: |f(X+hV) - f(X) - h grad.V| must fall like h^2."""
+    _check_shape(grad, X, name)
+    V = rng.standard_normal(np.shape(X))
+    V *= 0.1 * max(np.linalg.norm(X), 1.0) / np.linalg.norm(V)
+    # Small steps, where the first-order error of a wrong gradient dominates
+    # the h^2 term, yet the remainder stays far above round-off.
+    steps = 2.0 ** -np.arange(8, 14)
+    order = convergence_order(steps, taylor_remainders(loss, X, grad, V, steps))
+    if order < MIN_TAYLOR_ORDER:
+        raise GradingFailure(
+            f"{name} fails the Taylor remainder test: |f(X+hV) - f(X) - h {name}.V| "
+            f"falls like h^{order:.2f}, but like h^2 for the true gradient."
+        )
+
+
+def check_gradients(objective, points, grads, names, *, label, rng=None, known_mistakes=None):
+    """Check the gradient of ``objective(*points)`` with respect to each of ``points``.
+
+    grads[i] is the student's gradient for points[i] and names[i] its name.
+    Without ``rng`` every entry is compared with central differences (small
+    inputs; ``known_mistakes`` maps a name to its mistakes); with ``rng`` the
+    check uses random directions and the Taylor test (large inputs).
+    """
+    for index, (point, grad, grad_name) in enumerate(zip(points, grads, names, strict=True)):
+        def loss(X, index=index):
+            changed = list(points)
+            changed[index] = X
+            return objective(*changed)
+
+        name = f"{grad_name} returned by {label}"
+        if rng is None:
+            check_gradient_entrywise(loss, point, grad, name=name,
+                                     known_mistakes=(known_mistakes or {}).get(grad_name))
+        else:
+            check_gradient_directional(loss, point, grad, name=name, rng=rng)
+            check_taylor(loss, point, grad, name=name, rng=rng)

@@ -1,0 +1,140 @@
+"""The nbgrader preprocessor that grades through ``autograder.trusted``.
+
+It takes the place of nbgrader's ``Execute`` in ``nbgrader autograde``: the
+student's notebook is never run in a kernel. The answer cells come from the
+submission; the test cells and their points come from the gradebook (locked
+cells have already been restored from it, deleted ones re-added); the reference
+answers come from the course's source notebook. Each test
+cell gets its verdict as output: nothing for nbgrader
+to score but a pass (full points) or an error (zero).
+"""
+
+from pathlib import Path
+
+from nbconvert.preprocessors import Preprocessor
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
+from nbgrader.api import Gradebook
+from traitlets import Bool, Float
+
+from autograder import notebooks
+from autograder.checks import failure_lines
+from autograder.secret import load_secret
+from autograder.trusted import grade_answers
+
+
+def _verdict_output(verdict):
+    if verdict.passed:
+        return new_output("stream", name="stdout", text=f"Passed. {verdict.message}\n")
+    first, *rest = failure_lines(verdict.message)  # wrapped as in the student's own run
+    return new_output("error", ename="GradingFailure", evalue=verdict.message,
+                      traceback=[f"GradingFailure: {first}", *rest])
+
+
+class TrustedGrading(Preprocessor):
+    """Write trusted verdicts into the test cells of a submitted notebook."""
+
+    def _course_root(self):
+        course = self.config.CourseDirectory
+        return Path(course.root) if "root" in course else Path.cwd()
+
+    def _reference_answers(self, assignment, notebook, answer_ids):
+        """The reference answer cells, from the course's source notebook.
+
+        (The gradebook stores the released stubs, not the solutions.)
+        """
+        course = self.config.CourseDirectory
+        source_directory = course.source_directory if "source_directory" in course else "source"
+        path = self._course_root() / source_directory / assignment / f"{notebook}.ipynb"
+        cells = notebooks.answer_cells(notebooks.load(path))
+        return {name: cells[name] for name in answer_ids if name in cells}
+
+    enabled = Bool(True)  # nbconvert preprocessors are off unless enabled
+    call_timeout = Float(30.0, help="Seconds one call of student code may take").tag(config=True)
+    submission_timeout = Float(900.0, help="Seconds the grading of one notebook may take").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        assignment, notebook = info["assignment"], info["notebook"]
+        with Gradebook(info["db_url"]) as gradebook:
+            source = gradebook.find_notebook(notebook, assignment)
+            answer_ids = [cell.name for cell in source.solution_cells]
+            test_ids = [cell.name for cell in source.grade_cells if cell.name not in answer_ids]
+        secret = load_secret(self._course_root())  # no secret: grading stops, with what to do
+        reference = self._reference_answers(assignment, notebook, answer_ids)
+        answers = {
+            notebooks.nbgrader_meta(cell)["grade_id"]: notebooks.source(cell)
+            for cell in nb.cells
+            if cell.cell_type == "code" and notebooks.nbgrader_meta(cell).get("solution")
+        }
+        limits = {"call_seconds": self.call_timeout, "submission_seconds": self.submission_timeout}
+        verdicts, notes = grade_answers(assignment, answers, test_ids, reference, secret=secret, limits=limits)
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            grade_id = notebooks.nbgrader_meta(cell).get("grade_id")
+            cell.outputs = []
+            if grade_id in verdicts:
+                cell.outputs = [_verdict_output(verdicts[grade_id])]
+            elif grade_id in notes:
+                cell.outputs = [new_output("stream", name="stdout", text=notes[grade_id] + "\n")]
+        if "__printed__" in notes:
+            first = next(c for c in nb.cells if c.cell_type == "code")
+            first.outputs.append(new_output("stream", name="stdout", text=notes["__printed__"] + "\n"))
+        return nb, resources
+
+
+class RestoreCellsFromSource(Preprocessor):
+    """Trust no nbgrader metadata of a submission: rebuild it from the gradebook.
+
+    Runs first, before nbgrader's own sanitizing preprocessors, which trust a
+    cell's metadata (a schema version they do not know stops the whole batch)
+    and restore a locked cell's source but not its type or its flags. Here
+    every cell that carries the id of a cell of the source notebook is
+    rebuilt from the gradebook: a locked cell entirely (type, source, flags,
+    points), an answer cell with its flags and the student's source. Any
+    other nbgrader metadata is removed.
+    """
+
+    enabled = Bool(True)
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gradebook:
+            source = gradebook.find_notebook(info["notebook"], info["assignment"])
+            points = {cell.name: cell.max_score for cell in source.grade_cells}
+            solutions = {cell.name for cell in source.solution_cells}
+            cells = {cell.name: cell for cell in source.source_cells}
+            for index, cell in enumerate(nb.cells):
+                meta = cell.get("metadata", {}).get("nbgrader")
+                grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+                original = cells.get(grade_id) if isinstance(grade_id, str) else None
+                if original is not None and original.locked:
+                    nb.cells[index] = self._rebuilt(cell, original, original.source, points, solutions)
+                elif original is not None and grade_id in solutions:
+                    nb.cells[index] = self._rebuilt(cell, original, notebooks.source(cell), points, solutions)
+                else:
+                    cell.get("metadata", {}).pop("nbgrader", None)
+        return nb, resources
+
+    @staticmethod
+    def _rebuilt(cell, original, text, points, solutions):
+        name, locked = original.name, bool(original.locked)
+        meta = {
+            "grade": name in points, "grade_id": name, "locked": locked,
+            "schema_version": 3, "solution": name in solutions, "task": False,
+        }
+        if original.checksum:
+            meta["checksum"] = original.checksum
+        if name in points:
+            meta["points"] = points[name]
+        if original.cell_type == "code":
+            rebuilt = new_code_cell(text)
+        else:
+            rebuilt = new_markdown_cell(text)
+        rebuilt.metadata["nbgrader"] = meta
+        rebuilt.metadata["deletable"] = False
+        if locked:
+            rebuilt.metadata["editable"] = False
+        if "id" in cell:
+            rebuilt["id"] = cell["id"]
+        return rebuilt

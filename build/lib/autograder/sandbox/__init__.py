@@ -1,0 +1,16 @@
+"""Running student code where it cannot touch the verdict.
+
+The grader (the nbgrader process) never runs student code. It starts worker
+processes (``worker.py``) inside bubblewrap (``isolation.py``) that execute
+the answer cells under the isolation ``policy.py`` states: their own
+namespaces, an empty read-only file system, resource limits and an
+allow-list seccomp filter. It calls student functions there through
+``RemoteFunction`` proxies (``remote.py``). Arguments are copies in shared
+memory that the grader reads back after each call; results travel as plain
+numbers and arrays (``protocol.py``), never as Python objects. Every check
+(``autograder.checks``) runs in the grader, on those plain values.
+
+The worker side (``worker``, ``protocol``, ``seccomp``, ``policy``) imports
+nothing outside this package: inside a worker it is the only code of the
+grader there is.
+"""

@@ -1,0 +1,542 @@
+"""The grader's side of the sandbox: worker processes and function proxies.
+
+``Sandbox`` runs one set of answer cells in an isolated worker
+(``isolation``, ``policy``) and restarts it when student code kills or hangs
+it; ``RemoteFunction`` makes a function in the worker callable like a local
+one. Arguments are copies in shared memory, so the grader's own arrays are
+never within the worker's reach; after a call the grader reads the copies
+back to see what the worker changed in place. Time is the worker's CPU time
+(its CPU-time clock) and memory its peak resident size (``/proc``), both read
+by the grader.
+"""
+
+import ctypes
+import inspect
+import json
+import mmap
+import os
+import select
+import signal
+import socket
+import subprocess
+import threading
+import time
+import types
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import isolation, policy, protocol
+from .isolation import SandboxUnavailable
+
+__all__ = ["CallResult", "RemoteFunction", "Sandbox", "SandboxError", "SandboxUnavailable", "StudentError"]
+
+
+CPUCLOCK_SCHED = 2  # Linux's encoding of a process's CPU-time clock: ((~pid) << 3) | 2
+
+
+class SandboxError(Exception):
+    """The worker could not do what was asked; the message is for the student."""
+
+
+class StudentError(Exception):
+    """Student code raised ``kind`` with ``message`` in the worker."""
+
+    def __init__(self, kind, message):
+        super().__init__(message)
+        self.kind, self.message = str(kind)[:100], str(message)
+
+
+@dataclass
+class CallResult:
+    """What one call of student code returned, and what it did."""
+
+    value: object
+    warnings: list = field(default_factory=list)  # "Category: message" strings
+    modified: list = field(default_factory=list)  # paths of arguments changed in place, e.g. (0,) or (0, 1, 0)
+    cpu_seconds: float = 0.0
+    traced_peak: int = 0
+
+
+class _OutputCounter(threading.Thread):
+    """Drains a pipe from the worker, counting what it prints and keeping the start."""
+
+    def __init__(self, stream):
+        super().__init__(daemon=True)
+        self.stream, self.count, self.start_of_text = stream, 0, b""
+
+    def run(self):
+        while chunk := self.stream.read1(1 << 16):
+            if len(self.start_of_text) < 2000:
+                self.start_of_text += chunk[:2000]
+            self.count += len(chunk)
+
+
+class _IoVec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("length", ctypes.c_size_t)]
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.process_vm_readv.argtypes = [ctypes.c_int, ctypes.POINTER(_IoVec), ctypes.c_ulong,
+                                   ctypes.POINTER(_IoVec), ctypes.c_ulong, ctypes.c_ulong]
+_libc.process_vm_readv.restype = ctypes.c_ssize_t
+
+
+def read_process_memory(pid, address, size):
+    """``size`` bytes at ``address`` in process ``pid`` (process_vm_readv), as a bytearray."""
+    buffer = bytearray(size)
+    done = 0
+    while done < size:
+        local = _IoVec(ctypes.addressof(ctypes.c_char.from_buffer(buffer, done)), size - done)
+        remote = _IoVec(address + done, size - done)
+        count = _libc.process_vm_readv(pid, ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)
+        if count <= 0:
+            raise OSError(ctypes.get_errno(), "process_vm_readv failed")
+        done += count
+    return buffer
+
+
+class _WorkerMemory(list):
+    """The blobs of a reply, and the worker's memory for the arrays it left in place."""
+
+    def __init__(self, pid, blobs, limit):
+        super().__init__(blobs)
+        self.pid, self.left = pid, limit
+
+    def read(self, address, size):
+        if size > self.left:
+            raise protocol.ProtocolError("result too large")
+        self.left -= size
+        try:
+            return read_process_memory(self.pid, address, size) if size else bytearray()
+        except OSError as error:
+            raise protocol.ProtocolError(f"cannot read the result ({error})") from None
+
+
+def _memfd(data):
+    fd = os.memfd_create("argument", os.MFD_CLOEXEC)
+    if data:
+        os.write(fd, data)
+    return fd
+
+
+def _test_function_form(func):
+    """A grader's test function (such as f in numerical_gradient(f, X)), sent as source."""
+    if not isinstance(func, types.FunctionType) or func.__closure__ or not func.__module__.startswith("autograder."):
+        raise SandboxError(f"the grader cannot send {func!r} to a worker")
+    return {"function": func.__name__, "source": inspect.getsource(func)}
+
+
+class Worker:
+    """One isolated worker process with a connection to it."""
+
+    def __init__(self, *, mode, limits):
+        self.limits = limits
+        parent, child = socket.socketpair()
+        info_read, info_write = os.pipe()
+        # The arena: shared memory that the worker maps once, where the grader writes arguments.
+        arena_fd = os.memfd_create("arguments", os.MFD_CLOEXEC)
+        os.ftruncate(arena_fd, limits["arena_bytes"])
+        self.arena = mmap.mmap(arena_fd, limits["arena_bytes"])
+        try:
+            argv = isolation.command(mode, limits, child.fileno(), info_write, arena_fd)
+            self.process = subprocess.Popen(
+                argv, pass_fds=[child.fileno(), info_write, arena_fd], stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+            )
+        finally:
+            child.close()
+            os.close(info_write)
+            os.close(arena_fd)
+        self.sock = parent
+        self.output = [_OutputCounter(self.process.stdout), _OutputCounter(self.process.stderr)]
+        for counter in self.output:
+            counter.start()
+        try:
+            self.pid = self._child_pid(info_read)
+        finally:
+            os.close(info_read)
+        header, _ = self.request(None, timeout=limits["start_seconds"])
+        if header.get("op") == "unavailable":
+            self.close()
+            raise SandboxUnavailable(str(header.get("reason")))
+        if header.get("op") != "ready":
+            self.close()
+            raise SandboxError("the grading process did not start")
+        self.left_in_place = self._can_read_memory(header.get("probe"))
+
+    def _can_read_memory(self, address):
+        """Whether results can stay in the worker's memory for the grader to read."""
+        try:
+            return read_process_memory(self.pid, int(address), len(protocol.MEMORY_PROBE)) == protocol.MEMORY_PROBE
+        except (OSError, TypeError, ValueError):
+            return False
+
+    def memory(self, blobs):
+        """The blobs of the last reply, able to read the arrays the worker left in place."""
+        return _WorkerMemory(self.pid, blobs, self.limits["frame_bytes"])
+
+    def _child_pid(self, info_read):
+        """The worker's process id, from bubblewrap's --info-fd."""
+        text, deadline = b"", time.monotonic() + self.limits["start_seconds"]
+        while b"}" not in text and time.monotonic() < deadline:
+            ready, _, _ = select.select([info_read], [], [], 1.0)
+            if ready:
+                chunk = os.read(info_read, 4096)
+                if not chunk:
+                    break
+                text += chunk
+        try:
+            return int(json.loads(text)["child-pid"])
+        except (ValueError, KeyError, TypeError):
+            self.process.kill()
+            self.process.wait()
+            for counter in self.output:
+                counter.join(timeout=5)
+            reason = self.output[1].start_of_text.decode(errors="replace").strip() or "no reason given"
+            raise SandboxUnavailable(f"bubblewrap could not isolate a worker on this machine: {reason}") from None
+
+    @property
+    def printed_bytes(self):
+        return sum(counter.count for counter in self.output)
+
+    def request(self, header, blobs=(), fds=(), *, timeout=None):
+        """Send a request (None: just wait) and return the reply (header, blobs)."""
+        timeout = timeout or self.limits["call_seconds"]
+        self.sock.settimeout(timeout)
+        try:
+            if header is not None:
+                protocol.send(self.sock, header, blobs, fds)
+            reply, reply_blobs, _ = protocol.receive(self.sock)
+        except TimeoutError:
+            self.close()
+            raise SandboxError(f"it did not finish within {timeout:.0f} seconds (an endless loop?)") from None
+        except (EOFError, OSError) as error:
+            status = self.close(grace_seconds=2.0)  # let it finish dying, to report how it died
+            raise SandboxError(self._death_message(status, error)) from None
+        except Exception as error:  # anything else on the socket: the worker is not speaking the protocol
+            self.close()
+            raise SandboxError(f"the grading process sent garbage ({type(error).__name__}) and was stopped") from None
+        return reply, reply_blobs
+
+    def _death_message(self, status, error):
+        if status is None or status == 0:
+            return f"the grading process stopped answering ({error})"
+        if status < 0 or status > 128:
+            number = -status if status < 0 else status - 128
+            name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else number
+            hint = " (out of memory or CPU time?)" if name in ("SIGKILL", "SIGXCPU", "SIGSEGV") else ""
+            return f"your code crashed the grading process (signal {name}){hint}"
+        return f"your code ended the grading process (exit status {status}: sys.exit or os._exit?)"
+
+    def _proc(self, name):
+        return f"/proc/{self.pid}/{name}"
+
+    def status_kib(self, field_name):
+        with open(self._proc("status")) as status:
+            for line in status:
+                if line.startswith(field_name + ":"):
+                    return int(line.split()[1])
+        raise SandboxError(f"cannot read {field_name} of the grading process")
+
+    def reset_peak_memory(self):
+        with open(self._proc("clear_refs"), "w") as clear:
+            clear.write("5")
+
+    def wait_until_idle(self, seconds=1.0):
+        """Wait (briefly) until the worker sleeps, waiting for a request, so that
+        what it did after its last reply is not counted in the next call."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                with open(self._proc("stat")) as stat:
+                    state = stat.read().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                return
+            if state != "R":
+                return
+            time.sleep(0.0001)
+
+    def cpu_seconds(self):
+        """CPU time the worker has used so far, through its CPU-time clock.
+
+        While the worker runs, the kernel may not have accounted its current
+        slice yet; ``settled_cpu_seconds`` waits until it sleeps.
+        """
+        try:
+            return time.clock_gettime(((~self.pid) << 3) | CPUCLOCK_SCHED)
+        except OSError:
+            raise SandboxError("the grading process is gone") from None
+
+    def settled_cpu_seconds(self):
+        """CPU time once the worker waits for its next request and the count stands still."""
+        self.wait_until_idle()
+        value = self.cpu_seconds()
+        for _ in range(20):
+            time.sleep(0.0001)
+            again = self.cpu_seconds()
+            if again == value:
+                break
+            self.wait_until_idle()
+            value = again
+        return value
+
+    def close(self, grace_seconds=0.0):
+        """Stop the worker (after ``grace_seconds`` to end by itself); return its exit status."""
+        if grace_seconds:
+            try:
+                self.process.wait(timeout=grace_seconds)
+            except subprocess.TimeoutExpired:
+                pass
+        if self.process.poll() is None:
+            for kill, target in ((os.kill, getattr(self, "pid", None)), (os.killpg, self.process.pid)):
+                try:
+                    if target:
+                        kill(target, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        status = self.process.wait()
+        for counter in self.output:
+            counter.join(timeout=5)
+        self.process.stdout.close()
+        self.process.stderr.close()
+        self.sock.close()
+        if not self.arena.closed:
+            self.arena.close()
+        return status
+
+
+class Sandbox:
+    """A student's answer cells, running in a worker that is restarted as needed.
+
+    cells: {cell id: code} in notebook order. A cell whose definition raises
+    is reported; one that hangs or kills the worker is left out of the
+    restarted workers, so only the functions it defines are lost.
+    deadline: a time.monotonic() value after which no more calls are made.
+    """
+
+    def __init__(self, cells, *, limits=None, deadline=None, **overrides):
+        self.cells = dict(cells)
+        self.limits = {**policy.LIMITS, **(limits or {}), **overrides}
+        self.deadline = deadline
+        self.cell_errors = {}
+        self.printed_bytes = 0
+        self.worker = None
+
+    # --- workers ---------------------------------------------------------------------------------
+    def _timeout(self):
+        timeout = self.limits["call_seconds"]
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise SandboxError(
+                    f"grading this notebook took longer than {self.limits['submission_seconds']:.0f} seconds, "
+                    "so this check was not run")
+            timeout = min(timeout, left)
+        return timeout
+
+    def _define_cells(self, worker):
+        self._define_cells_named(worker, list(self.cells))
+
+    def _define_cells_named(self, worker, names):
+        for cell in names:
+            code = self.cells[cell]
+            if cell in self.cell_errors and self.cell_errors[cell][1]:
+                continue  # this cell killed or hung an earlier worker
+            try:
+                reply, _ = worker.request({"op": "define", "cell": cell, "code": code}, timeout=self._timeout())
+            except SandboxError as error:
+                self.cell_errors[cell] = (f"running the cell: {error}", True)
+                raise
+            if "error" in reply:
+                kind, message = (list(reply["error"]) + ["", ""])[:2]
+                self.cell_errors[cell] = (f"{kind}: {message}", False)
+
+    def _fatal_cells(self):
+        return sum(fatal for _, fatal in self.cell_errors.values())
+
+    def _start(self, mode="plain", before_cells=None):
+        """A worker with every cell defined that did not kill or hang an earlier one."""
+        while True:
+            worker = Worker(mode=mode, limits=self.limits)
+            fatal = self._fatal_cells()
+            try:
+                if before_cells:
+                    before_cells(worker)
+                self._define_cells(worker)
+                return worker
+            except SandboxError:
+                self.printed_bytes += worker.printed_bytes
+                worker.close()
+                if self._fatal_cells() == fatal:  # no cell to blame: do not try again
+                    raise
+
+    def _worker(self):
+        if self.worker is None:
+            self.worker = self._start()
+        return self.worker
+
+    def _lose_worker(self):
+        if self.worker is not None:
+            self.printed_bytes += self.worker.printed_bytes
+            self.worker.close()
+            self.worker = None
+
+    def close(self):
+        self._lose_worker()
+
+    def add_cell(self, cell, code):
+        """Define one more cell, now and in every restarted worker."""
+        self.cells[cell] = code
+        if self.worker is not None:
+            self._define_cells_named(self.worker, [cell])
+
+    def total_printed_bytes(self):
+        return self.printed_bytes + (self.worker.printed_bytes if self.worker else 0)
+
+    def cpu_seconds(self, *, once_idle=False):
+        """CPU time of the current worker so far (0 when none runs); with
+        ``once_idle``, after it has finished what it did after its last reply."""
+        if self.worker is None:
+            return 0.0
+        return self.worker.settled_cpu_seconds() if once_idle else self.worker.cpu_seconds()
+
+    # --- calls -----------------------------------------------------------------------------------
+    def _encode_arguments(self, args, worker):
+        """Forms of the arguments for ``worker``; arrays, also inside lists, tuples and
+        dicts, become copies in its arena (or, past its size, in shared memory of their own).
+
+        Returns (forms, blobs, fds, shared) where shared lists (path, bytes, place) of each
+        array copied, place being ("arena", offset) or ("fd", descriptor).
+        """
+        blobs, fds, shared = [], [], []
+        max_fds, free = self.limits["open_files"] // 2, [0]
+
+        def form(value, path):
+            if type(value) is np.ndarray and value.size and value.dtype.kind in protocol.NUMERIC_KINDS:
+                data = np.ascontiguousarray(value).tobytes()
+                offset = -(-free[0] // 64) * 64  # aligned for SIMD loads
+                if offset + len(data) <= len(worker.arena):
+                    worker.arena[offset:offset + len(data)] = data
+                    free[0] = offset + len(data)
+                    shared.append((path, data, ("arena", offset)))
+                    return {"arena": value.dtype.str, "shape": list(value.shape), "offset": offset}
+                if len(fds) < max_fds:
+                    fds.append(_memfd(data))
+                    shared.append((path, data, ("fd", fds[-1])))
+                    return {"shared": value.dtype.str, "shape": list(value.shape), "fd": len(fds) - 1}
+            if type(value) in (list, tuple):
+                return {type(value).__name__: [form(v, (*path, i)) for i, v in enumerate(value)]}
+            if type(value) is dict:
+                return {"dict": {k: form(v, (*path, k)) for k, v in value.items()}}
+            if callable(value):
+                return _test_function_form(value)
+            return protocol.encode(value, blobs)
+
+        forms = [form(arg, (i,)) for i, arg in enumerate(args)]
+        return forms, blobs, fds, shared
+
+    @staticmethod
+    def _changed(worker, data, place):
+        kind, where = place
+        now = worker.arena[where:where + len(data)] if kind == "arena" else os.pread(where, len(data), 0)
+        return now != data
+
+    def _decode_reply(self, reply, blobs):
+        if "error" in reply:
+            kind, message = (list(reply["error"]) + ["", ""])[:2]
+            raise StudentError(kind, message)
+        try:
+            value = protocol.decode(reply.get("value"), blobs)
+        except protocol.ProtocolError as error:
+            raise SandboxError(f"the grading process sent an invalid result ({error})") from None
+        caught = reply.get("warnings")
+        warnings = [f"{str(w[0])[:100]}: {str(w[1])[:500]}" for w in caught if isinstance(w, list) and len(w) == 2] \
+            if isinstance(caught, list) else []
+        traced = reply.get("tracemalloc_peak")
+        traced = int(traced) if type(traced) in (int, float) and traced >= 0 else 0
+        return CallResult(value, warnings[:5], traced_peak=traced)
+
+    def _check_defined(self, name):
+        if name in self.cell_errors:
+            raise SandboxError(f"its cell could not be run: {self.cell_errors[name][0]}")
+
+    def call(self, name, args, *, detect_changes=True):
+        """Call ``name(*args)`` in the worker; returns a CallResult.
+
+        Raises StudentError when student code raised, SandboxError when the
+        worker failed (it is restarted for the next call).
+        """
+        self._check_defined(name)
+        worker = self._worker()
+        forms, blobs, fds, shared = self._encode_arguments(args, worker)
+        request = {"op": "call", "name": name, "args": forms, "left_in_place": worker.left_in_place}
+        try:
+            try:
+                before = worker.settled_cpu_seconds()
+                reply, reply_blobs = worker.request(request, blobs, fds, timeout=self._timeout())
+                cpu = worker.settled_cpu_seconds() - before
+                result = self._decode_reply(reply, worker.memory(reply_blobs))
+            except SandboxError:
+                self._lose_worker()
+                raise
+            modified = [path for path, data, place in shared if detect_changes and self._changed(worker, data, place)]
+        finally:
+            for fd in fds:
+                os.close(fd)
+        result.modified, result.cpu_seconds = modified, cpu
+        return result
+
+    def measure_memory(self, name, args):
+        """One call in a fresh worker; returns (CallResult, resident bytes beyond the baseline).
+
+        The baseline is the worker's resident size once its arguments are
+        mapped and before any answer cell runs, so memory that the cells
+        allocate when they are defined counts too.
+        """
+        self._check_defined(name)
+        baseline = {}
+
+        def hold_arguments(worker):
+            forms, blobs, fds, _ = self._encode_arguments(args, worker)
+            try:
+                worker.request({"op": "hold", "args": forms}, blobs, fds, timeout=self._timeout())
+            finally:
+                for fd in fds:
+                    os.close(fd)
+            baseline["kib"] = worker.status_kib("VmRSS")
+
+        worker = self._start("memory", before_cells=hold_arguments)
+        try:
+            worker.reset_peak_memory()
+            request = {"op": "call", "name": name, "held": True, "measure_memory": True,
+                       "left_in_place": worker.left_in_place}
+            reply, reply_blobs = worker.request(request, timeout=self._timeout())
+            peak = worker.status_kib("VmHWM")
+            result = self._decode_reply(reply, worker.memory(reply_blobs))
+        finally:
+            self.printed_bytes += worker.printed_bytes
+            worker.close()
+        return result, max(peak - baseline["kib"], 0) * 1024
+
+    def function(self, name):
+        return RemoteFunction(self, name)
+
+
+class RemoteFunction:
+    """A student function in a sandbox, callable like the local one."""
+
+    def __init__(self, sandbox, name):
+        self.sandbox, self.__name__ = sandbox, name
+
+    def run(self, args, *, detect_changes=True):
+        return self.sandbox.call(self.__name__, args, detect_changes=detect_changes)
+
+    def measure_memory(self, args):
+        return self.sandbox.measure_memory(self.__name__, args)
+
+    def cpu_seconds(self, *, once_idle=False):
+        return self.sandbox.cpu_seconds(once_idle=once_idle)
+
+    def __call__(self, *args):
+        return self.run(args).value

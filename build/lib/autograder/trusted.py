@@ -1,0 +1,99 @@
+"""Grading a notebook's answers where student code cannot change the verdict.
+
+``grade_answers`` is the whole procedure: answer cells that keep the rules of
+``answer_rules`` run in a sandbox (``autograder.sandbox``); each graded test
+cell ``test_<check>`` becomes one call of ``autograder.assignments.<id>.<check>``
+on this side, with proxies of the student's functions, while the course
+secret (which derives the hidden inputs) is in force. ``TrustedGrading`` is
+the nbgrader preprocessor that does this during ``nbgrader autograde`` and
+writes each verdict into its test cell, where nbgrader scores it.
+"""
+
+import importlib
+import inspect
+import logging
+import time
+from dataclasses import dataclass
+
+from autograder import answer_rules
+from autograder.assignments import using_secret
+from autograder.checks import GradingFailure
+from autograder.sandbox import policy
+from autograder.sandbox.remote import Sandbox, SandboxError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    message: str
+
+
+def function_of(check_name, functions):
+    """The graded function a check is about: the longest name that prefixes it."""
+    matches = [f for f in functions if check_name.startswith(f + "_")]
+    return max(matches, key=len) if matches else None
+
+
+def _run_check(check, student, reference):
+    options = {}
+    if "reference" in inspect.signature(check).parameters:
+        options["reference"] = reference
+    check(student, **options)
+
+
+def grade_answers(assignment, answers, test_ids, reference_answers, *, secret, limits=None):
+    """Verdicts of the test cells, and notes about each answer cell.
+
+    answers: {cell id: code} of the submitted answer cells.
+    test_ids: the graded test cells' ids, ``test_<check>``, from the gradebook.
+    reference_answers: {cell id: code} of the source notebook's answer cells
+        (the functions graded, and reference kernels for time budgets).
+    secret: the course secret (``autograder.secret``).
+    limits: overrides of ``sandbox.policy.LIMITS``.
+    Returns ({test id: Verdict}, {answer cell id: note}).
+    """
+    module = importlib.import_module(f"autograder.assignments.{assignment}")
+    limits = {**policy.LIMITS, **(limits or {})}
+    deadline = time.monotonic() + limits["submission_seconds"]
+    broken = {cell: rules for cell, code in answers.items() if (rules := answer_rules.violations(code))}
+    student = Sandbox({c: code for c, code in answers.items() if c not in broken}, limits=limits, deadline=deadline)
+    reference = None
+    verdicts = {}
+    try:
+        with using_secret(secret):
+            for test_id in test_ids:
+                check_name = test_id.removeprefix("test_")
+                check = getattr(module, check_name, None)
+                function = function_of(check_name, reference_answers)
+                if check is None or function is None:
+                    verdicts[test_id] = Verdict(False, f"the grader has no check for {test_id}; tell your instructor")
+                    continue
+                if function in broken:
+                    reason = "; ".join(broken[function])
+                    verdicts[test_id] = Verdict(False, f"the cell of {function} was not run: {reason}")
+                    continue
+                if "reference" in inspect.signature(check).parameters and reference is None:
+                    reference = Sandbox(reference_answers, limits=limits)
+                try:
+                    _run_check(check, student.function(function),
+                               reference.function(function) if reference else None)
+                    verdicts[test_id] = Verdict(True, f"{check_name}: passed")
+                except GradingFailure as failure:
+                    verdicts[test_id] = Verdict(False, str(failure))
+                except SandboxError as error:
+                    verdicts[test_id] = Verdict(False, f"{function}: {error}")
+        notes = {cell: f"This cell was not run: {'; '.join(rules)}." for cell, rules in broken.items()}
+        for cell, (message, _) in student.cell_errors.items():
+            notes[cell] = f"Running this cell failed: {message}"
+        printed = student.total_printed_bytes()
+        if printed > limits["printed_bytes"]:
+            notes["__printed__"] = (
+                f"During grading your code printed {printed / 1e6:.1f} MB; printed output is discarded."
+            )
+    finally:
+        student.close()
+        if reference is not None:
+            reference.close()
+    return verdicts, notes
