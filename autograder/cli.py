@@ -4,6 +4,10 @@ Commands:
   release         regenerate exercises/ from solutions/ (run after editing a solution)
   check-release   exit 1 if exercises/ is not what ``release`` would write
   secret          create the course secret .mcdl_secret here (the course folder)
+  grade ID        grade every submission of ID in parallel: autograded/, feedback/, grades.csv
+  report ID       reports/ID.html: grades, failure rates, diagnosed mistakes, budget measurements
+
+Every command acts on the course folder it runs in (the one holding nbgrader_config.py).
 """
 
 import argparse
@@ -12,7 +16,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from autograder import course, secret
+from autograder import batch, course, secret
+from autograder.nbgrader_settings import RELEASE_DIRECTORY
 from autograder.notebooks import differing_notebooks
 
 
@@ -25,7 +30,7 @@ def _release(args):
 def _check_release(args):
     fresh = course.release_in_copy()
     try:
-        stale = differing_notebooks(fresh, course.ROOT / "exercises")
+        stale = differing_notebooks(fresh, course.course_root() / RELEASE_DIRECTORY)
     finally:
         shutil.rmtree(fresh.parent)
     if stale:
@@ -55,6 +60,32 @@ def _secret(args):
     return 0
 
 
+def _grade(args):
+    summary = batch.grade(assignment=args.assignment, students=args.students, workers=args.workers,
+                          scheduler=args.scheduler, force=args.force)
+    print("\n".join(summary.lines()))
+    print(f"Wrote autograded/, feedback/ and {batch.GRADES_CSV}; `mcdl report {args.assignment}` summarizes the "
+          f"class.")
+    if summary.interrupted:
+        return 130
+    return 1 if summary.failed else 0
+
+
+def _report(args):
+    from autograder import report
+
+    path = report.write_report(assignment=args.assignment)
+    print(f"Wrote {path}")
+    return 0
+
+
+def _positive(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="mcdl", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -66,8 +97,23 @@ def main(argv=None):
     check.set_defaults(run=_check_release)
     create = commands.add_parser("secret", help="create the course secret .mcdl_secret in the course folder")
     create.set_defaults(run=_secret)
+    grade = commands.add_parser("grade", help="grade a class in parallel (local workers or a Dask cluster)")
+    grade.add_argument("assignment", help="assignment id, e.g. ps01_gradient_checking")
+    grade.add_argument("--students", nargs="+", metavar="ID", help="grade only these students")
+    grade.add_argument("--workers", type=_positive, help="local grading processes (default: one per core)")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on the Dask cluster of this scheduler, e.g. tcp://10.0.0.5:8786")
+    grade.add_argument("--force", action="store_true", help="regrade submissions that are already graded")
+    grade.set_defaults(run=_grade)
+    report = commands.add_parser("report", help="write reports/ID.html about a graded assignment")
+    report.add_argument("assignment", help="assignment id")
+    report.set_defaults(run=_report)
     args = parser.parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (course.NotACourse, secret.MissingSecret, LookupError, batch.GradingError) as error:
+        print(f"mcdl {args.command}: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,4 +1,9 @@
-"""The course's folders, its assignments, and how ``exercises/`` is made."""
+"""The course's folders, its assignments, and how ``exercises/`` is made.
+
+A course folder is the one holding ``nbgrader_config.py``; every ``mcdl``
+command acts on the folder it runs in (``course_root()``), never on the
+checkout the package was installed from.
+"""
 
 import os
 import shutil
@@ -9,12 +14,37 @@ from pathlib import Path
 
 from autograder.nbgrader_settings import RELEASE_DIRECTORY, SOURCE_DIRECTORY
 
-ROOT = Path(__file__).resolve().parent.parent
+CONFIG_FILE = "nbgrader_config.py"
 
 
-def assignments(root=ROOT):
+class NotACourse(RuntimeError):
+    """A command that needs a course folder ran elsewhere."""
+
+
+def course_root(folder=None):
+    """The course folder: ``folder`` (default: the current directory), which must hold nbgrader_config.py."""
+    folder = Path(folder if folder is not None else Path.cwd()).resolve()
+    if not (folder / CONFIG_FILE).is_file():
+        raise NotACourse(f"{folder} holds no {CONFIG_FILE}; run mcdl in the course folder (the top of the "
+                         f"course's repository).")
+    return folder
+
+
+def silence_gradebook_warnings():
+    """Hide the SAWarnings nbgrader 0.9's gradebook raises with SQLAlchemy 2 when it adds a submission.
+
+    ("Object of type <SubmittedAssignment> not in session, add operation along
+    'Assignment.submissions' will not proceed", three per student: harmless, the
+    objects are added to the session right after.) Only these warnings are hidden.
+    """
+    import warnings
+
+    warnings.filterwarnings("ignore", message=r"Object of type <Submitted\w+> not in session, add operation along")
+
+
+def assignments(root=None):
     """Ids of the assignments: the folders of solutions/ holding <id>.ipynb."""
-    source = Path(root) / SOURCE_DIRECTORY
+    source = course_root(root) / SOURCE_DIRECTORY
     return sorted(p.name for p in source.iterdir() if (p / f"{p.name}.ipynb").is_file())
 
 
@@ -47,21 +77,23 @@ def run_nbgrader(course_dir, *args):
     return result
 
 
-def generate_release(root=ROOT, ids=None):
+def generate_release(root=None, ids=None):
     """Regenerate exercises/<id>/ from solutions/<id>/ with nbgrader.
 
     This is the one way exercises/ is made; it also records the assignments
     in the course's gradebook, as ``nbgrader generate_assignment`` always does.
     """
+    root = course_root(root)
     for assignment in ids or assignments(root):
         run_nbgrader(root, "generate_assignment", assignment, "--force")
 
 
-def release_in_copy(root=ROOT):
+def release_in_copy(root=None):
     """Generate the release of every assignment in a scratch copy of the course.
 
     Returns the scratch folder holding exercises/; the caller removes it.
     """
+    root = course_root(root)
     scratch = Path(tempfile.mkdtemp(prefix="mcdl-release-"))
     shutil.copytree(Path(root) / SOURCE_DIRECTORY, scratch / SOURCE_DIRECTORY)
     shutil.copy(Path(root) / "nbgrader_config.py", scratch / "nbgrader_config.py")

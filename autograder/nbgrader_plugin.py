@@ -9,12 +9,14 @@ cell gets its verdict as output: nothing for nbgrader
 to score but a pass (full points) or an error (zero).
 """
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 from nbgrader.api import Gradebook
-from traitlets import Bool, Float
+from traitlets import Bool, Float, Unicode
 
 from autograder import notebooks
 from autograder.checks import failure_lines
@@ -51,6 +53,15 @@ class TrustedGrading(Preprocessor):
     enabled = Bool(True)  # nbconvert preprocessors are off unless enabled
     call_timeout = Float(30.0, help="Seconds one call of student code may take").tag(config=True)
     submission_timeout = Float(900.0, help="Seconds the grading of one notebook may take").tag(config=True)
+    verdicts_directory = Unicode(
+        "", help="If set, the verdicts of each graded notebook are also written to "
+                 "<verdicts_directory>/<student>/<notebook>.json (kind and budget measurements included)",
+    ).tag(config=True)
+
+    def _save_verdicts(self, info, verdicts):
+        path = Path(self.verdicts_directory) / info["student"] / f"{info['notebook']}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({name: asdict(v) for name, v in verdicts.items()}), encoding="utf-8")
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
@@ -68,6 +79,8 @@ class TrustedGrading(Preprocessor):
         }
         limits = {"call_seconds": self.call_timeout, "submission_seconds": self.submission_timeout}
         verdicts, notes = grade_answers(assignment, answers, test_ids, reference, secret=secret, limits=limits)
+        if self.verdicts_directory:
+            self._save_verdicts(info, verdicts)
         for cell in nb.cells:
             if cell.cell_type != "code":
                 continue

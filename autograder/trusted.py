@@ -9,25 +9,62 @@ the nbgrader preprocessor that does this during ``nbgrader autograde`` and
 writes each verdict into its test cell, where nbgrader scores it.
 """
 
+import contextlib
 import importlib
 import inspect
 import logging
 import time
-from dataclasses import dataclass
 
-from autograder import answer_rules
+from autograder import answer_rules, budgets
 from autograder.assignments import using_secret
 from autograder.checks import GradingFailure
+from autograder.results import Verdict, failure_kind
 from autograder.sandbox import policy
 from autograder.sandbox.remote import Sandbox, SandboxError
 
 log = logging.getLogger(__name__)
 
+__all__ = ["Verdict", "function_of", "grade_answers"]
 
-@dataclass(frozen=True)
-class Verdict:
-    passed: bool
-    message: str
+
+@contextlib.contextmanager
+def _recording_budgets(record):
+    """While inside, each budget check of ``autograder.budgets`` leaves its measurement in ``record``:
+    {"measured": time ratio or arrays used, "limit": the largest value that passes}.
+
+    (The checks of ``autograder.assignments`` discard what the budget functions return.)
+    """
+    originals = {name: getattr(budgets, name) for name in ("check_time_budget", "time_ratio", "memory_used")}
+
+    def check_time_budget(*args, **options):
+        budget = args[3] if len(args) > 3 else options["budget"]
+        record["limit"] = float(budget.ratio)
+        return originals["check_time_budget"](*args, **options)
+
+    def time_ratio(*args, **options):
+        value = originals["time_ratio"](*args, **options)
+        record["measured"] = float(value[0])
+        return value
+
+    def memory_used(func, args, budget, unit_bytes, **options):
+        value = originals["memory_used"](func, args, budget, unit_bytes, **options)
+        record.update(measured=float(value[0]), limit=float(budget.multiple + budget.tolerance))
+        return value
+
+    replacements = {"check_time_budget": check_time_budget, "time_ratio": time_ratio, "memory_used": memory_used}
+    try:
+        for name, replacement in replacements.items():
+            setattr(budgets, name, replacement)
+        yield record
+    finally:
+        for name, original in originals.items():
+            setattr(budgets, name, original)
+
+
+def _failed(message, measurement=None, failure=None):
+    """A failed verdict; its kind is the failure's own if it carries one, else read from the message."""
+    kind = getattr(failure, "kind", None) or failure_kind(message)
+    return Verdict(False, message, kind=kind, **(measurement or {}))
 
 
 def function_of(check_name, functions):
@@ -61,29 +98,31 @@ def grade_answers(assignment, answers, test_ids, reference_answers, *, secret, l
     student = Sandbox({c: code for c, code in answers.items() if c not in broken}, limits=limits, deadline=deadline)
     reference = None
     verdicts = {}
+    measurement = {}
     try:
-        with using_secret(secret):
+        with using_secret(secret), _recording_budgets(measurement):
             for test_id in test_ids:
+                measurement.clear()
                 check_name = test_id.removeprefix("test_")
                 check = getattr(module, check_name, None)
                 function = function_of(check_name, reference_answers)
                 if check is None or function is None:
-                    verdicts[test_id] = Verdict(False, f"the grader has no check for {test_id}; tell your instructor")
+                    verdicts[test_id] = _failed(f"the grader has no check for {test_id}; tell your instructor")
                     continue
                 if function in broken:
                     reason = "; ".join(broken[function])
-                    verdicts[test_id] = Verdict(False, f"the cell of {function} was not run: {reason}")
+                    verdicts[test_id] = _failed(f"the cell of {function} was not run: {reason}")
                     continue
                 if "reference" in inspect.signature(check).parameters and reference is None:
                     reference = Sandbox(reference_answers, limits=limits)
                 try:
                     _run_check(check, student.function(function),
                                reference.function(function) if reference else None)
-                    verdicts[test_id] = Verdict(True, f"{check_name}: passed")
+                    verdicts[test_id] = Verdict(True, f"{check_name}: passed", **measurement)
                 except GradingFailure as failure:
-                    verdicts[test_id] = Verdict(False, str(failure))
+                    verdicts[test_id] = _failed(str(failure), measurement, failure)
                 except SandboxError as error:
-                    verdicts[test_id] = Verdict(False, f"{function}: {error}")
+                    verdicts[test_id] = _failed(f"{function}: {error}", measurement)
         notes = {cell: f"This cell was not run: {'; '.join(rules)}." for cell, rules in broken.items()}
         for cell, (message, _) in student.cell_errors.items():
             notes[cell] = f"Running this cell failed: {message}"

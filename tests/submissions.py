@@ -645,16 +645,21 @@ WRONG_SUBMISSIONS += [
     ),
     WrongSubmission(
         "sgns_drops_repeated_indices", PS07,
-        {"sgns_loss_and_grad": _reference_answer(PS07, "sgns_loss_and_grad", "np.add.at(dW_in, centers, ",
-                                                 "dW_in[centers] += (").replace(
-            "np.add.at(dW_out, contexts, g_pos[:, None] * v)", "dW_out[contexts] += g_pos[:, None] * v")},
+        {"sgns_loss_and_grad": _edited(
+            PS07, "sgns_loss_and_grad",
+            ("dW_in_T, dW_out_T = np.empty((d, V)), np.empty((d, V))  # written row by row, returned transposed",
+             "dW_in, dW_out = np.zeros_like(W_in), np.zeros_like(W_out)\n"
+             "    dW_in[centers] += grad_v\n"
+             "    dW_out[contexts] += g_pos[:, None] * v\n"
+             "    dW_out[negatives.ravel()] += (g_neg[:, :, None] * v[:, None, :]).reshape(-1, d)\n"
+             "    return float(loss), dW_in, dW_out"))},
         frozenset(SGNS_CELLS), "repeated indices were dropped",
     ),
     WrongSubmission(
         "sgns_negative_pairs_sign", PS07,
         {"sgns_loss_and_grad": _reference_answer(PS07, "sgns_loss_and_grad",
-                                                 "g_neg = np.exp(-np.logaddexp(0.0, -s_neg)) / N",
-                                                 "g_neg = -np.exp(-np.logaddexp(0.0, -s_neg)) / N")},
+                                                 "g_neg = sigma[N:].reshape(N, K) / N",
+                                                 "g_neg = -sigma[N:].reshape(N, K) / N")},
         frozenset(SGNS_CELLS), "does not match",
     ),
     WrongSubmission(
@@ -735,11 +740,17 @@ def mf_loss_and_grad_sparse(rows, cols, vals, shape, U, V, lam=0.0):
     ),
     WrongSubmission(
         "sparse_gathers_nnz_by_d", PS08,
-        {"mf_loss_and_grad_sparse": _reference_answer(
-            PS08, "mf_loss_and_grad_sparse", "    for l in range(d):",
-            "    V_rows, U_rows = vals[:, None] * V[cols], vals[:, None] * U[rows]  # (nnz, d) each\n"
-            "    for l in range(d):").replace("weights=vals * V_cols[l][cols]", "weights=V_rows[:, l]").replace(
-            "weights=vals * U_cols[l][rows]", "weights=U_rows[:, l]")},
+        {"mf_loss_and_grad_sparse": '''
+def mf_loss_and_grad_sparse(rows, cols, vals, shape, U, V, lam=0.0):
+    n, m = shape
+    d = U.shape[1]
+    V_rows, U_rows = vals[:, None] * V[cols], vals[:, None] * U[rows]  # (nnz, d) each
+    PV = np.stack([np.bincount(rows, weights=V_rows[:, l], minlength=n) for l in range(d)], axis=1)
+    PtU = np.stack([np.bincount(cols, weights=U_rows[:, l], minlength=m) for l in range(d)], axis=1)
+    UtU, VtV = U.T @ U, V.T @ V
+    f = np.vdot(vals, vals) - 2.0 * np.vdot(U, PV) + np.vdot(UtU, VtV) + lam * (np.trace(UtU) + np.trace(VtV))
+    return float(f), 2.0 * (U @ (VtV + lam * np.eye(d)) - PV), 2.0 * (V @ (UtU + lam * np.eye(d)) - PtU)
+'''},
         frozenset({"test_mf_loss_and_grad_sparse_memory_budget"}), "nor an nnz x d one",
     ),
     WrongSubmission(
@@ -832,8 +843,8 @@ def implicit_als_update(rows, cols, vals, shape, H, alpha, lam):
     WrongSubmission(
         "implicit_preferences_are_counts", PS09,
         {"implicit_als_update": _reference_answer(PS09, "implicit_als_update",
-                                                  "H_seen.T @ (1.0 + extra[seen])",
-                                                  "H_seen.T @ ((1.0 + extra[seen]) * vals[order][seen])")},
+                                                  "np.where(seen, 1.0 + weight, 0.0)",
+                                                  "np.where(seen, (1.0 + weight) * vals[order][where], 0.0)")},
         frozenset(IMPLICIT_CELLS), "preferences set to the counts",
     ),
     WrongSubmission(

@@ -10,10 +10,10 @@ from autograder import notebooks
 
 CHAPTERS = ["notation_and_differentials", "checking_gradients", "linear_layers_and_activations",
             "softmax_and_cross_entropy", "feedforward_networks", "autoencoders", "nonlinear_least_squares",
-            "word_embeddings", "matrix_factorization", "weighted_factorization"]
+            "word_embeddings", "matrix_factorization", "weighted_factorization", "fast_kernels"]
 FIGURES = {"checking_gradients": 2, "linear_layers_and_activations": 1, "softmax_and_cross_entropy": 1,
            "feedforward_networks": 1, "autoencoders": 1, "nonlinear_least_squares": 1, "word_embeddings": 1,
-           "matrix_factorization": 2, "weighted_factorization": 1}
+           "matrix_factorization": 2, "weighted_factorization": 1, "fast_kernels": 1}
 
 
 PAGES = ["getting_started", "notation", "results", "bibliography"]

@@ -3,8 +3,8 @@
 The same memory and time checks are graded, in the real sandbox, under
 OpenBLAS's default kernel for this CPU, its Haswell kernel and, where the CPU
 has AVX-512, its SkylakeX kernel (each in a fresh process, since OpenBLAS picks
-its kernel when it loads). The reference must pass and the known unfused and
-looping versions must fail, with a margin. ``scripts/benchmark_budgets.py
+its kernel when it loads). The reference must stay within half of each limit and the known unfused
+and looping versions beyond 1.5 times it. ``scripts/benchmark_budgets.py
 --portability`` gives the full table (threads, load, every kernel).
 """
 
@@ -77,11 +77,12 @@ def test_budget_verdicts_hold_under_every_blas_kernel(kernel):
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     measured = json.loads(done.stdout.splitlines()[-1])
-    # memory: budget 1 Z (+ 0.25) for dense_tanh_backward, 0 A (+ 0.25) for the labels kernel
-    assert measured["dense_tanh_backward reference memory"] <= 1.1
-    assert measured["dense_tanh_backward dense_tanh_unfused memory"] >= 1.8
-    assert measured["softmax_cross_entropy_labels reference memory"] <= 0.2
-    assert measured["softmax_cross_entropy_labels labels_build_one_hot memory"] >= 0.9
+    # memory: limits 1.25 Z for dense_tanh_backward, 0.25 A for the labels kernel; the reference within
+    # half the limit, the unfused versions beyond 1.5 times it
+    assert measured["dense_tanh_backward reference memory"] <= 1.25 / 2
+    assert measured["dense_tanh_backward dense_tanh_unfused memory"] >= 1.5 * 1.25
+    assert measured["softmax_cross_entropy_labels reference memory"] <= 0.25 / 2
+    assert measured["softmax_cross_entropy_labels labels_build_one_hot memory"] >= 1.5 * 0.25
     # time: budget 4 times the reference
     assert measured["dense_tanh_backward reference time"] <= 2.0
     assert measured["dense_tanh_backward loop time"] >= 8.0

@@ -1,6 +1,9 @@
 """exercises/ is generated from solutions/ and gives nothing away."""
 
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from conftest import ASSIGNMENTS, ROOT, release_path, source_path
@@ -36,3 +39,17 @@ def test_release_has_no_solution_or_hidden_test_text(assignment):
 def test_release_answer_cells_are_stubs(assignment):
     for code in notebooks.answer_cells(notebooks.load(release_path(assignment))).values():
         assert "raise NotImplementedError" in code
+
+
+def test_mcdl_release_acts_on_the_course_folder_it_runs_in(tmp_path):
+    """Run in a copy of the course, `mcdl release` writes the copy's exercises/, not the installed checkout's."""
+    assignment = ASSIGNMENTS[0]
+    shutil.copytree(ROOT / "solutions" / assignment, tmp_path / "solutions" / assignment)
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    installed = release_path(assignment).stat().st_mtime_ns
+    result = subprocess.run([str(Path(sys.executable).parent / "mcdl"), "release", assignment], cwd=tmp_path,
+                            capture_output=True, text=True, env=course.tool_environment())
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "exercises" / assignment / f"{assignment}.ipynb").is_file()
+    assert notebooks.differing_notebooks(tmp_path / "exercises" / assignment, ROOT / "exercises" / assignment) == []
+    assert release_path(assignment).stat().st_mtime_ns == installed

@@ -1,0 +1,175 @@
+"""What grading found: one ``Verdict`` per test cell, one ``SubmissionResult`` per submission.
+
+The bottom layer of the batch grader and the report: plain data, written and
+read as JSON (``results/<assignment>/<student>.json`` in the course folder).
+A failure is a result too (``status == "failed"``, with its ``error``), so a
+batch always goes on. Imports only the standard library.
+"""
+
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+RESULTS_DIRECTORY = "results"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The verdict of one test cell.
+
+    kind: None when passed, else what went wrong (``failure_kind``): "transposed",
+        "sign", "factor", "too_slow", "too_much_memory", "known_mistake", ...
+    measured, limit: for a budget check, the measured ratio (time: the student's
+        time over the reference's; memory: arrays of the named size) and the
+        largest value that passes.
+    """
+
+    passed: bool
+    message: str
+    kind: str | None = None
+    measured: float | None = None
+    limit: float | None = None
+
+
+# What a failure message says, mapped to its kind: the first pattern that
+# matches wins. The messages come from autograder.checks, diagnostics and
+# budgets (``diagnostics.Diagnosis.kind`` names the same kinds).
+FAILURE_KINDS = [
+    ("not_implemented", r"is not implemented yet"),
+    ("not_run", r"was not run"),
+    ("too_much_memory", r"uses too much memory|should return \d+ values, so its memory"),
+    ("too_slow", r"is too slow|kept running after it returned"),
+    ("known_mistake", r"it looks like "),
+    ("transposed", r"is transposed|\(transposed\?\)"),
+    ("sign", r"has the wrong sign"),
+    ("factor", r"off by a constant factor|times the right answer"),
+    ("inputs_modified", r"modified its input"),
+    ("warnings", r"raised \d+ warning"),
+    ("shape", r"has the wrong shape"),
+    ("nonfinite", r"contains NaN or inf"),
+    ("zero", r"is all zeros|is 0, but the right answer"),
+    ("some_entries", r"right in most entries but wrong in"),
+    ("taylor", r"Taylor remainder test"),
+    ("directional", r"directional derivatives of the loss"),
+    ("type", r"should be a NumPy array|should be a number|should return a tuple|should be a function|has dtype"),
+    ("mismatch", r"does not match"),
+    ("raised", r"raised [A-Za-z_]*(Error|Exception|Exit|Interrupt)\b"),
+    ("sandbox", r"garbage|worker|sandbox|time limit|timed out|killed"),
+    ("grader", r"the grader has no check"),
+]
+
+KIND_LABELS = {
+    "not_implemented": "not implemented (stub left)",
+    "not_run": "answer cell not run (breaks the rules)",
+    "too_much_memory": "too much memory",
+    "too_slow": "too slow",
+    "known_mistake": "a known mistake",
+    "transposed": "transposed",
+    "sign": "wrong sign",
+    "factor": "off by a constant factor",
+    "inputs_modified": "inputs modified in place",
+    "warnings": "raised warnings",
+    "shape": "wrong shape",
+    "nonfinite": "NaN or inf",
+    "zero": "all zeros",
+    "some_entries": "some entries wrong (e.g. repeated indices dropped)",
+    "taylor": "fails the Taylor remainder test",
+    "directional": "wrong along random directions",
+    "type": "wrong type",
+    "mismatch": "wrong values",
+    "raised": "raised an exception",
+    "sandbox": "crashed or stopped in the sandbox",
+    "grader": "no check for the cell",
+    "other": "other",
+}
+
+
+def failure_kind(message):
+    """The kind of a failure message (one of ``FAILURE_KINDS``, else "other")."""
+    for kind, pattern in FAILURE_KINDS:
+        if re.search(pattern, message):
+            return kind
+    return "other"
+
+
+def known_mistake(message):
+    """The description of a known mistake a message names ("it looks like X."), else None."""
+    match = re.search(r"it looks like (.+?)\.?$", message)
+    return match.group(1) if match else None
+
+
+@dataclass
+class SubmissionResult:
+    """The grading of one submission.
+
+    status: "graded" or "failed" (then ``error`` says why; the scores are empty).
+    scores: {cell id: [score, max score]} of every graded cell, as the gradebook has them.
+    verdicts: {test cell id: Verdict} of the course's checks.
+    digest: a hash of the submitted files, to see whether a submission changed since.
+    seconds, cpu_seconds: wall and CPU time of the grading (the grading process and its sandboxes).
+    """
+
+    assignment: str
+    student: str
+    status: str
+    scores: dict = field(default_factory=dict)
+    verdicts: dict = field(default_factory=dict)
+    error: str = ""
+    digest: str = ""
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+
+    @property
+    def graded(self):
+        return self.status == "graded"
+
+    @property
+    def score(self):
+        return sum(score for score, _ in self.scores.values())
+
+    @property
+    def max_score(self):
+        return sum(maximum for _, maximum in self.scores.values())
+
+    def to_dict(self):
+        data = asdict(self)
+        data["verdicts"] = {name: asdict(v) for name, v in self.verdicts.items()}
+        return data
+
+    @classmethod
+    def from_dict(cls, data):
+        data = dict(data)
+        data["verdicts"] = {name: Verdict(**v) for name, v in data.get("verdicts", {}).items()}
+        return cls(**data)
+
+
+def result_path(course_dir, assignment, student):
+    return Path(course_dir) / RESULTS_DIRECTORY / assignment / f"{student}.json"
+
+
+def write_result(course_dir, result):
+    """Write ``result`` atomically (a run killed while writing leaves the old file or none)."""
+    path = result_path(course_dir, result.assignment, result.student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(result.to_dict(), indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(partial, path)
+    return path
+
+
+def read_result(course_dir, assignment, student):
+    """The stored result of a student, or None."""
+    path = result_path(course_dir, assignment, student)
+    if not path.is_file():
+        return None
+    return SubmissionResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def read_results(course_dir, assignment):
+    """{student: SubmissionResult} of every stored result of an assignment."""
+    folder = Path(course_dir) / RESULTS_DIRECTORY / assignment
+    if not folder.is_dir():
+        return {}
+    return {p.stem: read_result(course_dir, assignment, p.stem) for p in sorted(folder.glob("*.json"))}
