@@ -3,6 +3,8 @@
 import contextlib
 import io
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,22 @@ def course_secret():
     """The test secret, set for the whole session as the grader sets the real one."""
     with assignments.using_secret(TEST_SECRET):
         yield TEST_SECRET
+
+
+@pytest.fixture(scope="session")
+def book_site(tmp_path_factory):
+    """The HTML site, built once per session as the README says (warnings are errors).
+
+    tests/test_book.py reads its files; tests/test_browser.py renders its pages.
+    """
+    out = tmp_path_factory.mktemp("book")
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going", "--path-output", str(out)],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
+    return out / "_build" / "html"
 
 
 def source_path(assignment):

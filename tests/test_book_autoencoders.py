@@ -102,12 +102,12 @@ def check_weights_and_biases(X, Ws, bs, acts, alphas=None):
 
 
 # ---------------------------------------------------------------------------
-# Tied weights, eq. ch6-eq-tied-grad
+# Tied weights, eq. autoencoder-eq-tied-grad
 # ---------------------------------------------------------------------------
 
 
 def test_tied_K1_weight_is_sum_of_two_terms(rng):
-    """K = 1: dJ/dW = X^T D_1 + D_2^T Z_1 (eq. ch6-eq-k1)."""
+    """K = 1: dJ/dW = X^T D_1 + D_2^T Z_1 (eq. autoencoder-eq-k1)."""
     X, Ws, bs = make_problem(rng, [5, 3, 5])
     acts = ["tanh", "identity"]
     dWs, _, _, _, D, Z, _ = chapter_gradients(X, Ws, bs, acts)
@@ -141,7 +141,7 @@ def test_tied_K3_weights_and_biases(rng):
 
 
 def test_tied_K2_recursion_in_actual_matrices(rng):
-    """Eq. ch6-eq-delta-actual: E_j = D_{j+1} W_{k-j} for K <= j < k, D_{j+1} W_{j+1}^T for j < K."""
+    """Eq. autoencoder-eq-delta-actual: E_j = D_{j+1} W_{k-j} for K <= j < k, D_{j+1} W_{j+1}^T for j < K."""
     X, Ws, bs = make_problem(rng, [5, 3, 2, 3, 5])
     _, _, _, E, D, _, _ = chapter_gradients(X, Ws, bs, ["tanh", "tanh", "tanh", "identity"])
     k, K = 4, 2
@@ -183,7 +183,7 @@ def test_second_term_transposed_twice_has_wrong_shape(rng):
 
 
 # ---------------------------------------------------------------------------
-# Scaled activations, eqs. ch6-eq-scaled-delta, ch6-eq-dalpha, ch6-eq-scaled-recursion
+# Scaled activations, eqs. autoencoder-eq-scaled-delta, autoencoder-eq-dalpha, autoencoder-eq-scaled-recursion
 # ---------------------------------------------------------------------------
 
 

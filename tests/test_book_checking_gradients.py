@@ -22,7 +22,7 @@ def scalar_derivative(phi, x, h=1e-6):
     return float(central_gradient(lambda a: phi(a[0]), np.array([x]), h=h)[0])
 
 
-# --- the two running examples (eq. ch2-eq-gradsin and ch2-eq-gradg) ---------
+# --- the two running examples (eq. checking-eq-gradsin and checking-eq-gradg) ---------
 
 
 def test_gradient_of_sine_weighted_sum():
@@ -47,7 +47,7 @@ def test_gradient_of_fourth_power_of_frobenius_norm():
     assert relative_error(formula, central_gradient(g, X)) < 1e-8
 
 
-# --- the scalar example s(x) = x sin x and its derivatives (ch2-eq-sderivs) --
+# --- the scalar example s(x) = x sin x and its derivatives (checking-eq-sderivs) --
 
 
 def s(x):
@@ -92,7 +92,7 @@ def test_central_difference_leading_error_is_h2_over_6_times_third_derivative():
     assert relative_error(central - ds(x), h**2 / 6 * d3s(x)) < 1e-3
 
 
-# --- optimal steps (ch2-eq-eplus, ch2-eq-ezero) ----------------------------
+# --- optimal steps (checking-eq-eplus, checking-eq-ezero) ----------------------------
 
 
 def test_optimal_forward_step_minimises_the_error_model():
@@ -123,7 +123,7 @@ def test_optimal_central_step_minimises_the_error_model():
     assert relative_error(model(h_star), h_star**2 * c / 2) < 1e-12
 
 
-# --- log-sum-exp (exercise ch2-ex-logsumexp) --------------------------------
+# --- log-sum-exp (exercise checking-ex-logsumexp) --------------------------------
 
 
 def test_gradient_of_log_sum_exp_is_softmax():
@@ -139,7 +139,7 @@ def test_gradient_of_log_sum_exp_is_softmax():
     assert abs(np.sum(formula) - 1.0) < 1e-12
 
 
-# --- directional derivatives (ch2-eq-dirderiv, ch2-eq-phik) -----------------
+# --- directional derivatives (checking-eq-dirderiv, checking-eq-phik) -----------------
 
 
 def sine_sum(Y):
@@ -180,7 +180,7 @@ def test_second_directional_derivative_formula():
     assert relative_error(formula, scalar_derivative(first, 0.0)) < 1e-8
 
 
-# --- relative error of scaled arrays (exercise ch2-ex-relerr-scale) ---------
+# --- relative error of scaled arrays (exercise checking-ex-relerr-scale) ---------
 
 
 @pytest.mark.parametrize("c", [-1.0, 2.0, 0.5, 1.001, -3.0, 0.0])
@@ -198,7 +198,7 @@ def test_relative_error_special_values():
     assert relative_error(A, np.zeros_like(A)) == pytest.approx(1.0)
 
 
-# --- all-ones directions (exercise ch2-ex-ones-direction) -------------------
+# --- all-ones directions (exercise checking-ex-ones-direction) -------------------
 
 
 def test_transposed_gradient_passes_the_all_ones_direction():
@@ -217,7 +217,7 @@ def test_uniform_vector_passes_the_all_ones_direction_for_log_sum_exp():
     assert relative_error(grad, uniform) > 1e-2
 
 
-# --- Taylor remainder of ||X||_F^4 (exercise ch2-ex-quartic-remainder) ------
+# --- Taylor remainder of ||X||_F^4 (exercise checking-ex-quartic-remainder) ------
 
 
 def test_quartic_expansion_and_remainders():

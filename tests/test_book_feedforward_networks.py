@@ -142,7 +142,7 @@ IDS = ["-".join(acts) + f"-{loss}" for loss, acts, _, _ in CONFIGS]
 
 
 def test_penalty_gradient_is_lambda_W():
-    """eq. ch5-eq-dpenalty: d/dW (lam/2)||W||_F^2 = lam W."""
+    """eq. mlp-eq-dpenalty: d/dW (lam/2)||W||_F^2 = lam W."""
     W = np.random.default_rng(1).standard_normal((3, 4))
     lam = 0.3
     numeric = central_gradient(lambda W_: 0.5 * lam * np.sum(W_ * W_), W)
@@ -151,7 +151,7 @@ def test_penalty_gradient_is_lambda_W():
 
 @pytest.mark.parametrize("name", ["identity", "tanh", "sigmoid", "relu"])
 def test_top_delta_squared_error(name):
-    """eq. ch5-eq-delta-mse: Delta_k = f_k'(A_k) * (Z_k - Y) / t."""
+    """eq. mlp-eq-delta-mse: Delta_k = f_k'(A_k) * (Z_k - Y) / t."""
     rng = np.random.default_rng(2)
     t, n = 5, 3
     A = rng.standard_normal((t, n))
@@ -167,7 +167,7 @@ def test_top_delta_squared_error(name):
 
 @pytest.mark.parametrize("labels", ["one-hot", "soft"])
 def test_top_delta_softmax_nll(labels):
-    """eq. ch5-eq-delta-nll: Delta_k = (Z_k - Y) / t when rows of Y sum to 1 (no f')."""
+    """eq. mlp-eq-delta-nll: Delta_k = (Z_k - Y) / t when rows of Y sum to 1 (no f')."""
     rng = np.random.default_rng(3)
     t, C = 6, 4
     A = 2.0 * rng.standard_normal((t, C))
@@ -244,7 +244,7 @@ def test_activation_derivatives_from_the_output(name):
 
 @pytest.mark.parametrize(("loss", "acts", "widths", "lam"), CONFIGS, ids=IDS)
 def test_recursion_gives_dJ_dA_at_every_layer(loss, acts, widths, lam):
-    """eq. ch5-eq-recursion: Delta_j = dJ/dA_j, checked by perturbing A_j directly."""
+    """eq. mlp-eq-recursion: Delta_j = dJ/dA_j, checked by perturbing A_j directly."""
     Ws, bs, X, Y = make_problem(10, widths, 6, loss)
     assert_no_kink(Ws, bs, X, acts)
     As, _ = forward(Ws, bs, X, acts)
@@ -270,7 +270,7 @@ def test_recursion_gives_dJ_dA_at_every_layer(loss, acts, widths, lam):
 
 @pytest.mark.parametrize(("loss", "acts", "widths", "lam"), CONFIGS, ids=IDS)
 def test_weight_gradients(loss, acts, widths, lam):
-    """eq. ch5-eq-grads: dJ/dW_j = Z_{j-1}^T Delta_j + lam W_j."""
+    """eq. mlp-eq-grads: dJ/dW_j = Z_{j-1}^T Delta_j + lam W_j."""
     Ws, bs, X, Y = make_problem(11, widths, 6, loss)
     assert_no_kink(Ws, bs, X, acts)
     _, dWs, _, _ = backprop(Ws, bs, X, Y, acts, loss, lam)
@@ -285,7 +285,7 @@ def test_weight_gradients(loss, acts, widths, lam):
 
 @pytest.mark.parametrize(("loss", "acts", "widths", "lam"), CONFIGS, ids=IDS)
 def test_bias_gradients(loss, acts, widths, lam):
-    """eq. ch5-eq-grads: dJ/db_j = Delta_j^T 1 (column sums, no penalty term)."""
+    """eq. mlp-eq-grads: dJ/db_j = Delta_j^T 1 (column sums, no penalty term)."""
     Ws, bs, X, Y = make_problem(12, widths, 6, loss)
     assert_no_kink(Ws, bs, X, acts)
     _, _, dbs, _ = backprop(Ws, bs, X, Y, acts, loss, lam)
@@ -376,7 +376,7 @@ def test_worked_example_numbers():
 
 @pytest.mark.parametrize(("loss", "acts", "widths", "lam"), CONFIGS[3:], ids=IDS[3:])
 def test_input_gradient(loss, acts, widths, lam):
-    """Exercise ch5-ex-input-gradient: dJ/dX = Delta_1 W_1^T."""
+    """Exercise mlp-ex-input-gradient: dJ/dX = Delta_1 W_1^T."""
     Ws, bs, X, Y = make_problem(15, widths, 5, loss)
     assert_no_kink(Ws, bs, X, acts)
     _, _, _, dX = backprop(Ws, bs, X, Y, acts, loss, lam)
@@ -386,7 +386,7 @@ def test_input_gradient(loss, acts, widths, lam):
 
 
 def test_summed_objective_scales_the_data_gradient_by_t():
-    """Exercise ch5-ex-sum-or-mean: with a sum, dJ/dW_j = t Z^T Delta_j + lam W_j."""
+    """Exercise mlp-ex-sum-or-mean: with a sum, dJ/dW_j = t Z^T Delta_j + lam W_j."""
     loss, acts, widths, lam = CONFIGS[3]
     Ws, bs, X, Y = make_problem(16, widths, 6, loss)
     t = X.shape[0]
@@ -407,7 +407,7 @@ def test_summed_objective_scales_the_data_gradient_by_t():
 
 
 def test_penalised_bias_exercise():
-    """Exercise ch5-ex-decay: adding (lam/2)||b_j||^2 gives dJ/db_j = Delta_j^T 1 + lam b_j."""
+    """Exercise mlp-ex-decay: adding (lam/2)||b_j||^2 gives dJ/db_j = Delta_j^T 1 + lam b_j."""
     loss, acts, widths, lam = CONFIGS[0]
     Ws, bs, X, Y = make_problem(17, widths, 5, loss)
     _, _, dbs, _ = backprop(Ws, bs, X, Y, acts, loss, lam)
@@ -420,7 +420,7 @@ def test_penalised_bias_exercise():
 
 
 def test_decay_step_is_a_shrink_plus_data_step():
-    """eq. ch5-eq-decay-step: W - eta (G + lam W) = (1 - eta lam) W - eta G."""
+    """eq. mlp-eq-decay-step: W - eta (G + lam W) = (1 - eta lam) W - eta G."""
     rng = np.random.default_rng(18)
     W, G = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
     eta, lam = 0.7, 0.01
@@ -428,7 +428,7 @@ def test_decay_step_is_a_shrink_plus_data_step():
 
 
 def test_linear_network_collapse():
-    """Exercise ch5-ex-linear: identity activations, dJ/dW_1 = X^T Delta_k (W_2 ... W_k)^T."""
+    """Exercise mlp-ex-linear: identity activations, dJ/dW_1 = X^T Delta_k (W_2 ... W_k)^T."""
     acts, widths = ("identity", "identity", "identity"), (3, 5, 4, 2)
     Ws, bs, X, Y = make_problem(19, widths, 6, "mse")
     As, Zs = forward(Ws, bs, X, acts)
@@ -446,7 +446,7 @@ def test_linear_network_collapse():
 
 
 def test_parameter_and_cost_counts():
-    """Exercise ch5-ex-count: 354 parameters; 64,000 and 121,600 multiply-adds for t = 200."""
+    """Exercise mlp-ex-count: 354 parameters; 64,000 and 121,600 multiply-adds for t = 200."""
     widths, t = (2, 16, 16, 2), 200
     pairs = list(zip(widths[:-1], widths[1:], strict=True))
     assert sum(m * n + n for m, n in pairs) == 354

@@ -87,7 +87,7 @@ def test_linear_grads_with_nonlinear_loss(rng):
 
 
 def test_bias_as_extra_column(linear):
-    """Exercise ch3-ex-bias-column: [X 1]^T G stacks dJ/dW on top of dJ/db."""
+    """Exercise linear-ex-bias-column: [X 1]^T G stacks dJ/dW on top of dJ/db."""
     X, W, b, G = linear
     X_aug = np.hstack([X, np.ones((T, 1))])
     W_aug = np.vstack([W, b[None, :]])
@@ -100,7 +100,7 @@ def test_bias_as_extra_column(linear):
 
 
 def test_weight_gradient_is_sum_of_outer_products(linear):
-    """Exercise ch3-ex-outer: X^T G = sum_i x_i^T g_i, each of rank one."""
+    """Exercise linear-ex-outer: X^T G = sum_i x_i^T g_i, each of rank one."""
     X, _, _, G = linear
     total = sum(np.outer(X[i], G[i]) for i in range(T))
     assert relative_error(X.T @ G, total) < 1e-14
@@ -209,7 +209,7 @@ def test_tanh_backward_in_terms_of_output(act):
 
 
 def test_tanh_is_rescaled_sigmoid():
-    """Exercise ch3-ex-tanh-sigmoid: tanh a = 2 sigma(2a) - 1, tanh' = 4 s (1 - s)."""
+    """Exercise linear-ex-tanh-sigmoid: tanh a = 2 sigma(2a) - 1, tanh' = 4 s (1 - s)."""
     a = np.linspace(-6, 6, 49)
     s = logistic(2 * a)
     assert np.max(np.abs(np.tanh(a) - (2 * s - 1))) < 1e-15
@@ -226,7 +226,7 @@ def test_relu_backward_mask_of_input(act):
 
 
 def test_relu_central_difference_at_the_kink():
-    """Exercise ch3-ex-relu-fd: (a + h) / 2h for |a| < h, 1/2 at a = 0."""
+    """Exercise linear-ex-relu-fd: (a + h) / 2h for |a| < h, 1/2 at a = 0."""
     h = 1e-3
 
     def relu(a):
@@ -251,7 +251,7 @@ def test_general_elementwise_rule(act):
 
 
 # ---------------------------------------------------------------------------
-# Numerically stable sigmoid, eq. ch3-eq-stable-sigmoid (math checked here).
+# Numerically stable sigmoid, eq. linear-eq-stable-sigmoid (math checked here).
 # ---------------------------------------------------------------------------
 
 
@@ -332,6 +332,6 @@ def test_dense_tanh_weight_gradient_index_form(dense):
 
 
 def test_dense_sigmoid_backward(dense):
-    """Exercise ch3-ex-dense-sigmoid."""
+    """Exercise linear-ex-dense-sigmoid."""
     X, W, b, Y = dense
     _dense_checks(X, W, b, Y + 0.5, logistic, lambda G, Z: G * Z * (1 - Z))

@@ -216,7 +216,7 @@ def test_2R_is_wrong_for_nonsymmetric_P(symmetric):
 
 
 def test_only_symmetric_part_of_P_matters(symmetric):
-    """Exercise ch9-ex-index-B (b): f = ||P_s - M||^2 + ||P_a||^2."""
+    """Exercise mf-ex-index-B (b): f = ||P_s - M||^2 + ||P_a||^2."""
     P, U, B = symmetric
     Ps, Pa = 0.5 * (P + P.T), 0.5 * (P - P.T)
     Mx = U @ B @ B.T @ U.T
@@ -224,7 +224,7 @@ def test_only_symmetric_part_of_P_matters(symmetric):
 
 
 def test_als_update_zeroes_the_gradient(dense):
-    """Exercise ch9-ex-als: U = P V (V^T V + lam I)^{-1} minimises over U."""
+    """Exercise mf-ex-als: U = P V (V^T V + lam I)^{-1} minimises over U."""
     P, U, V = dense
     U_star = np.linalg.solve(V.T @ V + LAM * np.eye(D), (P @ V).T).T
     numeric = central_gradient(lambda X: dense_loss(P, X, V, LAM), U_star)

@@ -67,7 +67,7 @@ def batch(rng):
 
 def test_softmax_rows_are_distributions(batch):
     A, _ = batch
-    Y = np.exp(A) / np.exp(A).sum(axis=1, keepdims=True)  # the definition (ch4-eq-softmax)
+    Y = np.exp(A) / np.exp(A).sum(axis=1, keepdims=True)  # the definition (softmax-eq-softmax)
     assert relative_error(Y, probs(A)) < 1e-15
     assert np.all(Y > 0) and np.all(Y < 1)
     assert np.max(np.abs(Y.sum(axis=1) - 1)) < 1e-15
@@ -90,7 +90,7 @@ def test_shift_invariance_of_the_loss(rng, batch):
 
 
 def test_single_row_jacobian(rng):
-    """d softmax(a) / d a = diag(y) - y y^T (ch4-eq-jacobian)."""
+    """d softmax(a) / d a = diag(y) - y y^T (softmax-eq-jacobian)."""
     a = rng.standard_normal(C)
     y = np.exp(a - a.max()) / np.exp(a - a.max()).sum()
     formula = np.diag(y) - np.outer(y, y)
@@ -106,7 +106,7 @@ def test_single_row_jacobian(rng):
 
 
 def test_softmax_jvp_batch(batch):
-    """dJ/dA = Y * (G - ((G * Y) 1) 1^T) for J = G . softmax(A) (ch4-eq-softmax-jvp)."""
+    """dJ/dA = Y * (G - ((G * Y) 1) 1^T) for J = G . softmax(A) (softmax-eq-softmax-jvp)."""
     A, G = batch
     Y = probs(A)
     formula = Y * (G - (G * Y).sum(axis=1, keepdims=True))
@@ -156,7 +156,7 @@ def test_full_jacobian_is_block_diagonal(batch):
 
 
 def test_jvp_rows_sum_to_zero(batch):
-    """Exercise ch4-ex-rowsums, part 2, for the softmax backward pass."""
+    """Exercise softmax-ex-rowsums, part 2, for the softmax backward pass."""
     A, G = batch
     Y = probs(A)
     V = Y * (G - (G * Y).sum(axis=1, keepdims=True))
@@ -241,7 +241,7 @@ def test_fused_gradient_general_rows_not_summing_to_one(rng, batch):
     assert np.max(np.abs(formula[2])) == 0.0
     # the shortcut (Y - T)/S is wrong here
     assert relative_error((probs(A) - T) / S, numeric) > 1e-2
-    # and its rows sum to (1 - tau_s)/S instead of zero (exercise ch4-ex-rowsums, part 3)
+    # and its rows sum to (1 - tau_s)/S instead of zero (exercise softmax-ex-rowsums, part 3)
     tau = T.sum(axis=1)
     assert np.allclose(((probs(A) - T) / S).sum(axis=1), (1 - tau) / S, atol=1e-15)
     assert np.max(np.abs(formula.sum(axis=1))) < 1e-15
@@ -258,7 +258,7 @@ def test_fused_is_composition_of_the_two_backward_passes(rng, batch):
 
 
 def test_loss_from_log_sum_exp(rng, batch):
-    """L = (1/S)((T 1) . lse - T . A) equals -(1/S) T . ln softmax(A) (ch4-eq-loss-lse)."""
+    """L = (1/S)((T 1) . lse - T . A) equals -(1/S) T . ln softmax(A) (softmax-eq-loss-lse)."""
     A, _ = batch
     T = rng.uniform(0.0, 1.5, (S, C))
     Y = np.exp(A) / np.exp(A).sum(axis=1, keepdims=True)
@@ -387,7 +387,7 @@ def test_integer_label_loss_by_fancy_indexing(rng, batch):
 
 
 def test_integer_label_gradient(rng, batch):
-    """(1/S) Y, minus 1/S at (s, y_s), against central differences (ch4-eq-labels)."""
+    """(1/S) Y, minus 1/S at (s, y_s), against central differences (softmax-eq-labels)."""
     A, _ = batch
     y = np.array([1, 3, 0, 3, 2])
     rows = np.arange(S)
@@ -438,7 +438,7 @@ def test_one_buffer_recipe_gives_loss_and_gradient(rng):
 
 
 def test_jacobian_is_psd_with_null_space_ones(rng):
-    """Exercise ch4-ex-jacobian-psd: v^T M v is a variance; M 1 = 0."""
+    """Exercise softmax-ex-jacobian-psd: v^T M v is a variance; M 1 = 0."""
     a = rng.standard_normal(C)
     y = probs(a[None, :])[0]
     M = np.diag(y) - np.outer(y, y)
@@ -455,7 +455,7 @@ def test_jacobian_is_psd_with_null_space_ones(rng):
 
 
 def test_rows_of_any_softmax_gradient_sum_to_zero(rng, batch):
-    """Exercise ch4-ex-rowsums, part 1, on a function that is not a cross-entropy."""
+    """Exercise softmax-ex-rowsums, part 1, on a function that is not a cross-entropy."""
     A, _ = batch
     R = rng.standard_normal((S, C))
     numeric = central_gradient(lambda A_: np.sum(np.sin(probs(A_) * R)), A)
@@ -463,7 +463,7 @@ def test_rows_of_any_softmax_gradient_sum_to_zero(rng, batch):
 
 
 def test_temperature(rng, batch):
-    """Exercise ch4-ex-temperature: dL/dA = (Y - T) / (S theta), Y = softmax(A / theta)."""
+    """Exercise softmax-ex-temperature: dL/dA = (Y - T) / (S theta), Y = softmax(A / theta)."""
     A, _ = batch
     T = soft_targets(rng, (S, C))
     theta = 0.7
@@ -473,7 +473,7 @@ def test_temperature(rng, batch):
 
 
 def test_weighted_examples(rng, batch):
-    """Exercise ch4-ex-weights: T = diag(w) T0 gives (1/S) diag(w) (Y - T0)."""
+    """Exercise softmax-ex-weights: T = diag(w) T0 gives (1/S) diag(w) (Y - T0)."""
     A, _ = batch
     T0 = soft_targets(rng, (S, C))
     w = np.array([0.5, 2.0, 0.0, 1.0, 3.0])
@@ -485,7 +485,7 @@ def test_weighted_examples(rng, batch):
 
 
 def test_two_classes_reduce_to_sigmoid(rng):
-    """Exercise ch4-ex-two-classes: softmax(a)_2 = sigma(a_2 - a_1), gradient (1 - s, s - 1)."""
+    """Exercise softmax-ex-two-classes: softmax(a)_2 = sigma(a_2 - a_1), gradient (1 - s, s - 1)."""
     a = rng.standard_normal((1, 2))
     s = 1.0 / (1.0 + np.exp(-(a[0, 1] - a[0, 0])))
     assert probs(a)[0, 1] == pytest.approx(s, rel=1e-14)

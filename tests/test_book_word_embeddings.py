@@ -175,7 +175,7 @@ def test_gather_gradient_is_selection_transpose(rng):
 
 
 def sgns_loss_loops(W_in, W_out, centers, contexts, negatives):
-    """The loss (ch8-eq-loss), written with explicit loops."""
+    """The loss (sgns-eq-loss), written with explicit loops."""
     total = 0.0
     for b in range(len(centers)):
         v = W_in[centers[b]]
@@ -186,7 +186,7 @@ def sgns_loss_loops(W_in, W_out, centers, contexts, negatives):
 
 
 def sgns_grad_one_hot(W_in, W_out, centers, contexts, negatives):
-    """The gradient from (ch8-eq-coefficients) and (ch8-eq-batch-grad) with dense S."""
+    """The gradient from (sgns-eq-coefficients) and (sgns-eq-batch-grad) with dense S."""
     N, K = negatives.shape
     i_rows = np.repeat(centers, K + 1)
     o_rows = np.concatenate([contexts[:, None], negatives], axis=1).reshape(-1)
@@ -225,7 +225,7 @@ def test_sgns_batch_gradient_wrt_W_out(batch):
 
 
 def test_sgns_rows_formula_and_buffered_bug(batch):
-    """Row formula (ch8-eq-batch-rows) with np.add.at; `+=` with fancy indices differs."""
+    """Row formula (sgns-eq-batch-rows) with np.add.at; `+=` with fancy indices differs."""
     W_in, W_out, c, o, n = batch
     N, K = n.shape
     i_rows = np.repeat(c, K + 1)
