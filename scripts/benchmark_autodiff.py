@@ -36,7 +36,6 @@ import json  # noqa: E402 (the thread settings above must come before the librar
 import platform  # noqa: E402
 import secrets  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 from functools import partial  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -46,6 +45,7 @@ import jaxlib  # noqa: E402
 import numpy as np  # noqa: E402
 import threadpoolctl  # noqa: E402
 import torch  # noqa: E402
+from interleaved import RUNS, medians  # noqa: E402 (scripts/, beside this file)
 
 from autograder.assignments import budget_rng, using_secret  # noqa: E402
 from autograder.assignments import ps02_linear_layers as ps02  # noqa: E402
@@ -64,7 +64,6 @@ torch.set_num_interop_threads(1)
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "book" / "data" / "autodiff.json"
-RUNS = 7
 AGREEMENT = 1e-8  # the largest relative error of an autodiff gradient against the reference
 
 
@@ -301,19 +300,6 @@ def agreement(reference_out, library_out):
     return max(relative_error(np.asarray(a), np.asarray(b)) for a, b in zip(reference_out, library_out, strict=True))
 
 
-def time_versions(calls, runs=RUNS):
-    """Median wall-clock seconds of each call: one warm-up each, then ``runs`` interleaved rounds."""
-    for call in calls.values():
-        call()
-    seconds = {name: [] for name in calls}
-    for _ in range(runs):
-        for name, call in calls.items():
-            start = time.perf_counter()
-            call()
-            seconds[name].append(time.perf_counter() - start)
-    return {name: float(np.median(spent)) for name, spent in seconds.items()}
-
-
 def measure(kernel, builder, arguments):
     reference_call, libraries = builder(*arguments)
     reference_out = tuple(reference_call())
@@ -323,8 +309,8 @@ def measure(kernel, builder, arguments):
         errors[name] = agreement(reference_out, [np.asarray(x) for x in out])
         if errors[name] > AGREEMENT:
             raise SystemExit(f"{kernel}: {name} disagrees with the reference (relative error {errors[name]:.2e})")
-    medians = time_versions({"reference": reference_call, **libraries})
-    return medians, errors
+    seconds = medians({"reference": reference_call, **libraries})
+    return seconds, errors
 
 
 def machine():
@@ -354,13 +340,13 @@ def main(selected, write):
         if selected and assignment not in selected and kernel not in selected:
             continue
         for size, make, label in (("budget", budget_args, labels[0]), ("large", partial(large_args, rng), labels[1])):
-            medians, errors = measure(kernel, builder, make())
-            ref_ms = 1e3 * medians["reference"]
-            ratios = {name: medians["reference"] / medians[name] for name in ("torch", "jax", "jax.jit")}
-            print(f"{kernel:30s} {size:7s} {ref_ms:12.2f} {1e3 * medians['torch']:9.2f} {ratios['torch']:9.2f} "
+            seconds, errors = measure(kernel, builder, make())
+            ref_ms = 1e3 * seconds["reference"]
+            ratios = {name: seconds["reference"] / seconds[name] for name in ("torch", "jax", "jax.jit")}
+            print(f"{kernel:30s} {size:7s} {ref_ms:12.2f} {1e3 * seconds['torch']:9.2f} {ratios['torch']:9.2f} "
                   f"{ratios['jax']:8.2f} {ratios['jax.jit']:8.2f} {max(errors.values()):11.1e}", flush=True)
             results.append({"kernel": kernel, "assignment": assignment, "size": size, "shape": label,
-                            "seconds": medians, "relative_error": errors})
+                            "seconds": seconds, "relative_error": errors})
     if write:
         OUTPUT.parent.mkdir(exist_ok=True)
         if selected and OUTPUT.exists():  # measured again: these kernels; the others as they were

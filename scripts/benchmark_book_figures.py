@@ -16,27 +16,13 @@ os.environ.update({name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREA
 
 import json  # noqa: E402
 import platform  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
+from interleaved import RUNS, medians  # noqa: E402 (scripts/, beside this file)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "book" / "data"
-RUNS = 7
-
-
-def medians(calls, runs=RUNS):
-    """Median seconds of each call: one warm-up each, then ``runs`` interleaved rounds."""
-    for call in calls.values():
-        call()
-    spent = {name: [] for name in calls}
-    for _ in range(runs):
-        for name, call in calls.items():
-            start = time.perf_counter()
-            call()
-            spent[name].append(time.perf_counter() - start)
-    return {name: float(np.median(s)) for name, s in spent.items()}
 
 
 def machine():

@@ -1,0 +1,20 @@
+"""Median wall-clock seconds of several calls timed in turn, shared by the benchmark scripts."""
+
+import time
+
+import numpy as np
+
+RUNS = 7
+
+
+def medians(calls, runs=RUNS):
+    """{name: median seconds} of each call in ``calls``: one warm-up each, then ``runs`` interleaved rounds."""
+    for call in calls.values():
+        call()
+    spent = {name: [] for name in calls}
+    for _ in range(runs):
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call()
+            spent[name].append(time.perf_counter() - start)
+    return {name: float(np.median(s)) for name, s in spent.items()}
