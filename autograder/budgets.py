@@ -13,7 +13,9 @@ inputs, call by call and in alternating order; the ratio of the medians of
 their CPU times counts, read by the grader from the kernel's accounting of each
 worker. Every timed result is compared with the reference's, so a kernel that
 skips work cannot pass. The reference runs in a worker of its own that holds
-no student code, and the student's worker must stay idle while it runs.
+no student code, and the student's worker must stay idle while it runs. A
+student's own run has no reference: it estimates the ratio from the kernel's
+floor, timed the same way (``estimated_ratio``).
 """
 
 import contextlib
@@ -23,6 +25,7 @@ import tracemalloc
 from dataclasses import dataclass
 
 import numpy as np
+import threadpoolctl
 
 from autograder import checks
 from autograder.checks import GradingFailure
@@ -112,8 +115,9 @@ _measurements = contextvars.ContextVar("budget_measurements", default=None)
 
 @contextlib.contextmanager
 def recording():
-    """While inside, the budget checks graded against a reference leave their last measurement in
-    the dict this yields: {"measured": time ratio or arrays used, "limit": the largest that passes}."""
+    """While inside, the budget checks leave their last measurement in the dict this yields:
+    {"measured": time ratio (or a student's own estimate of it) or arrays used, "limit": the largest
+    that passes}."""
     record = {}
     token = _measurements.set(record)
     try:
@@ -258,26 +262,59 @@ def _harness_seconds(reference, value, args, name):
 VISIBLE_MARGIN = 1.5
 
 
+def _cpu_seconds(func, args, name):
+    """CPU seconds of one call of ``func`` on copies of ``args``.
+
+    A sandboxed function reports its worker's CPU time; a local one is timed
+    by this process's CPU clock, which other processes cannot slow.
+    """
+    copies = tuple(checks.private_copy(a) for a in args)
+    if hasattr(func, "run"):
+        return _timed_call(func, copies, name)[1]
+    start = time.process_time()
+    with checks.reported_as(name):
+        checks.invoke(func, copies)
+    return time.process_time() - start
+
+
+def _floor_seconds(floor, args):
+    """CPU seconds of the floor, warm: the faster of two calls in a row (the first
+    after a kernel that touched much memory pays for paging it back in)."""
+    times = []
+    for _ in range(2):
+        start = time.process_time()
+        floor(*args)
+        times.append(time.process_time() - start)
+    return min(times)
+
+
+def _keep_freed_memory():
+    """Have the C allocator keep the memory a kernel frees for its next call, as it does in
+    a process that has run a while: one freed block of 30 MiB raises glibc's thresholds for
+    returning memory to the system to their maximum. Otherwise a young process pays for page
+    faults on every call, and those cost more than the arithmetic on some virtual machines."""
+    np.empty(30 << 17)
+
+
 def estimated_ratio(func, budget, make_args, *, name, repeats=5):
     """(estimated ratio to the reference, student's median seconds, floor's median seconds).
 
-    The student's kernel and the floor run alternately in this process on the
-    same inputs; the ratio of their medians, over the reference's ratio to
-    the floor, estimates the ratio that grading measures.
+    The student's kernel and the floor run alternately on the same inputs, as
+    grading runs a kernel: on one BLAS thread and timed in CPU seconds, so
+    neither the machine's cores nor other processes change the estimate, nor
+    (``_keep_freed_memory``) what the process did before. The
+    ratio of their medians, over the reference's ratio to the floor, estimates
+    the ratio that grading measures.
     """
     args = make_args(0)
     own, floor = [], []
-    for round_ in range(repeats + 1):
-        copies = tuple(checks.private_copy(a) for a in args)
-        start = time.perf_counter()
-        with checks.reported_as(name):
-            checks.invoke(func, copies)
-        middle = time.perf_counter()
-        budget.floor(*args)
-        end = time.perf_counter()
-        if round_:  # the first round warms up
-            own.append(middle - start)
-            floor.append(end - middle)
+    _keep_freed_memory()
+    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+        for round_ in range(repeats + 1):
+            seconds = _cpu_seconds(func, args, name), _floor_seconds(budget.floor, args)
+            if round_:  # the first round warms up
+                own.append(seconds[0])
+                floor.append(seconds[1])
     own_median, floor_median = float(np.median(own)), float(np.median(floor))
     return own_median / floor_median / budget.reference_over_floor, own_median, floor_median
 
@@ -293,15 +330,18 @@ def check_time_budget(func, reference, make_args, budget, *, name, advice=TIME_A
         if budget.floor is None:
             return None
         estimate, own, floor = estimated_ratio(func, budget, make_args, name=name)
+        _record(estimate, VISIBLE_MARGIN * budget.ratio)
         if estimate > VISIBLE_MARGIN * budget.ratio:
             raise GradingFailure(
-                f"{name} is too slow: it took {own * 1e3:.1f} ms, about {estimate:.1f} times the reference kernel's "
-                f"time (estimated on this machine from the {floor * 1e3:.1f} ms of the work no kernel can avoid); "
-                f"the budget is {budget.ratio:g} times. {advice}")
+                f"{name} is too slow: it took {own * 1e3:.1f} ms of CPU time on one thread, about "
+                f"{estimate:.1f} times the reference kernel's time (estimated on this machine from the "
+                f"{floor * 1e3:.1f} ms of the work no kernel can avoid); the budget is {budget.ratio:g} times. "
+                f"{advice}")
         verdict = (f"within the budget of {budget.ratio:g} times" if estimate <= budget.ratio else
                    f"close to the budget of {budget.ratio:g} times, so grading may find it too slow. {advice}")
-        print(f"{name} took {own * 1e3:.1f} ms, about {estimate:.1f} times the reference kernel's time (an estimate "
-              f"from the work no kernel can avoid; grading measures it against the reference itself): {verdict}")
+        print(f"{name} took {own * 1e3:.1f} ms of CPU time on one thread, about {estimate:.1f} times the "
+              "reference kernel's time (an estimate from the work no kernel can avoid; grading measures it "
+              f"against the reference itself): {verdict}")
         return estimate
     ratio, own, theirs = time_ratio(func, reference, make_args, budget.repeats, name=name)
     _record(ratio, budget.ratio)

@@ -46,32 +46,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from submissions import WRONG_SUBMISSIONS  # noqa: E402 (the slow versions the tests grade)
 
-SOFTMAX_CROSS_ENTROPY_VERSIONS = {
-    "loop over the examples": '''
-def softmax_cross_entropy(A, T):
-    S = A.shape[0]
-    dA = np.empty_like(A)
-    loss = 0.0
-    for s in range(S):
-        shifted = A[s] - A[s].max()
-        exps = np.exp(shifted)
-        total = exps.sum()
-        loss -= T[s] @ (shifted - np.log(total))
-        dA[s] = exps / total - T[s]
-    dA /= S
-    return loss / S, dA
-''',
-    "unfused temporaries": '''
-def softmax_cross_entropy(A, T):
-    shifted = A - A.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    loss = -np.sum(T * log_probs) / A.shape[0]
-    return float(loss), (np.exp(log_probs) - T) / A.shape[0]
-''',
-}
-
-
-
 
 def wrong_submission(name):
     """The code of one of the test suite's wrong submissions (tests/submissions.py)."""
@@ -84,6 +58,10 @@ DENSE_TANH_VERSIONS = {
     "loop over the batch": wrong_submission("dense_tanh_python_loop"),
     "unfused temporaries": wrong_submission("dense_tanh_unfused"),
 }
+SOFTMAX_CROSS_ENTROPY_VERSIONS = {
+    "loop over the examples": wrong_submission("fused_loop_over_examples"),
+    "unfused temporaries": wrong_submission("fused_unfused_temporaries"),
+}
 LABELS_VERSIONS = {
     "loop over the examples": wrong_submission("labels_loop_over_examples"),
     "dense one-hot targets": wrong_submission("labels_build_one_hot"),
@@ -94,15 +72,7 @@ SGNS_VERSIONS = {"loop over the batch": wrong_submission("sgns_loop_over_the_bat
 SPARSE_MF_VERSIONS = {
     "dense n x m array": wrong_submission("sparse_forms_dense_P"),
     "nnz x d gathers": wrong_submission("sparse_gathers_nnz_by_d"),
-    "one-shot np.add.at": '''
-def mf_loss_and_grad_sparse(rows, cols, vals, shape, U, V, lam=0.0):
-    PV, PtU = np.zeros_like(U), np.zeros_like(V)
-    np.add.at(PV, rows, vals[:, None] * V[cols])
-    np.add.at(PtU, cols, vals[:, None] * U[rows])
-    UtU, VtV = U.T @ U, V.T @ V
-    f = vals @ vals - 2 * np.sum(U * PV) + np.sum(UtU * VtV) + lam * (np.sum(U * U) + np.sum(V * V))
-    return float(f), -2 * PV + 2 * U @ VtV + 2 * lam * U, -2 * PtU + 2 * V @ UtU + 2 * lam * V
-''',
+    "one-shot np.add.at": wrong_submission("sparse_add_at_nnz_by_d"),
 }
 ROW_GRAD_VERSIONS = {"row of the whole gradient": wrong_submission("row_grad_from_the_whole_gradient")}
 IMPLICIT_VERSIONS = {"dense solve per user": wrong_submission("implicit_dense_solve_per_user")}
@@ -124,7 +94,7 @@ KERNELS = [
      lambda: ps03.fused_budget_arguments(0)[0].nbytes),
     ("ps03 softmax_cross_entropy_labels, S, C = " + ", ".join(map(str, ps03.BUDGET_SHAPE)),
      "ps03_softmax_cross_entropy", "softmax_cross_entropy_labels", LABELS_VERSIONS,
-     ps03.labels_budget_arguments, ps03.FUSED_MEMORY, ps03.FUSED_TIME,
+     ps03.labels_budget_arguments, ps03.FUSED_MEMORY, ps03.LABELS_TIME,
      lambda: ps03.labels_budget_arguments(0)[0].nbytes),
     ("ps04 mlp_loss_and_grad, layers " + "-".join(map(str, ps04.BUDGET_LAYERS)) + f", batch {ps04.BUDGET_BATCH}",
      "ps04_feedforward_networks", "mlp_loss_and_grad", MLP_VERSIONS, ps04.mlp_budget_arguments,

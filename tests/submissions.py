@@ -281,6 +281,35 @@ def softmax_cross_entropy(A, T):
         "RuntimeWarning",
     ),
     WrongSubmission(
+        "fused_loop_over_examples", PS03,
+        {"softmax_cross_entropy": '''
+def softmax_cross_entropy(A, T):
+    S = A.shape[0]
+    dA = np.empty_like(A)
+    loss = 0.0
+    for s in range(S):
+        shifted = A[s] - A[s].max()
+        exps = np.exp(shifted)
+        total = exps.sum()
+        loss -= T[s] @ (shifted - np.log(total))
+        dA[s] = exps / total - T[s]
+    dA /= S
+    return float(loss / S), dA
+'''},
+        frozenset({"test_softmax_cross_entropy_time_budget"}), "too slow",
+    ),
+    WrongSubmission(
+        "fused_unfused_temporaries", PS03,
+        {"softmax_cross_entropy": '''
+def softmax_cross_entropy(A, T):
+    shifted = A - A.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -np.sum(T * log_probs) / A.shape[0]
+    return float(loss), (np.exp(log_probs) - T) / A.shape[0]
+'''},
+        frozenset({"test_softmax_cross_entropy_memory_budget"}), "uses too much memory",
+    ),
+    WrongSubmission(
         "labels_build_one_hot", PS03,
         {"softmax_cross_entropy_labels": '''
 def softmax_cross_entropy_labels(A, y):
@@ -751,6 +780,18 @@ def mf_loss_and_grad_sparse(rows, cols, vals, shape, U, V, lam=0.0):
     f = np.vdot(vals, vals) - 2.0 * np.vdot(U, PV) + np.vdot(UtU, VtV) + lam * (np.trace(UtU) + np.trace(VtV))
     return float(f), 2.0 * (U @ (VtV + lam * np.eye(d)) - PV), 2.0 * (V @ (UtU + lam * np.eye(d)) - PtU)
 '''},
+        frozenset({"test_mf_loss_and_grad_sparse_memory_budget"}), "nor an nnz x d one",
+    ),
+    WrongSubmission(
+        "sparse_add_at_nnz_by_d", PS08, {"mf_loss_and_grad_sparse": """
+def mf_loss_and_grad_sparse(rows, cols, vals, shape, U, V, lam=0.0):
+    PV, PtU = np.zeros_like(U), np.zeros_like(V)
+    np.add.at(PV, rows, vals[:, None] * V[cols])
+    np.add.at(PtU, cols, vals[:, None] * U[rows])
+    UtU, VtV = U.T @ U, V.T @ V
+    f = vals @ vals - 2 * np.sum(U * PV) + np.sum(UtU * VtV) + lam * (np.sum(U * U) + np.sum(V * V))
+    return float(f), -2 * PV + 2 * U @ VtV + 2 * lam * U, -2 * PtU + 2 * V @ UtU + 2 * lam * V
+"""},
         frozenset({"test_mf_loss_and_grad_sparse_memory_budget"}), "nor an nnz x d one",
     ),
     WrongSubmission(

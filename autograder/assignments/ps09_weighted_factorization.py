@@ -237,7 +237,7 @@ def implicit_floor(rows, cols, vals, shape, H, alpha, lam):
 
 
 # reference_over_floor: measured with scripts/benchmark_budgets.py --floors
-IMPLICIT_TIME = budgets.TimeBudget(ratio=4.0, floor=implicit_floor, reference_over_floor=1.83)
+IMPLICIT_TIME = budgets.TimeBudget(ratio=4.0, floor=implicit_floor, reference_over_floor=1.72)
 IMPLICIT_BUDGET_SIZES = (500, 5000, 32, 20)  # users, items, d, observations per user
 
 
