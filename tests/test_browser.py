@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 CHROMIUM = os.environ.get("MCDL_CHROMIUM", "/usr/bin/chromium")
 WIDTHS = {"desktop": 1280, "phone": 400}
@@ -44,11 +45,29 @@ INSPECT = """() => {
                         tex: (source.get(box) || '').slice(0, 160)});
     }
   }
+  const wideInline = [];
+  for (const box of document.querySelectorAll('mjx-container:not([display="true"])')) {
+    if (box.closest('.sidebar, .margin, .cell_output')) continue;
+    let column = box.parentElement;
+    while (column && (column.clientWidth === 0 || getComputedStyle(column).display.startsWith('inline'))) {
+      column = column.parentElement;
+    }
+    if (!column) continue;
+    const style = getComputedStyle(column);
+    const inner = column.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const drawn = box.firstElementChild ? box.firstElementChild.getBoundingClientRect().width : 0;
+    if (Math.max(box.scrollWidth, drawn) > inner + 1) {
+      const scrolls = ['auto', 'scroll'].includes(getComputedStyle(box).overflowX)
+          && box.getBoundingClientRect().width <= inner + 1;
+      wideInline.push({id: (box.closest('[id]') || {}).id || '', width: Math.round(drawn),
+                       column: Math.round(inner), scrolls: scrolls, tex: (source.get(box) || '').slice(0, 160)});
+    }
+  }
   const errors = [...document.querySelectorAll('mjx-merror, [data-mjx-error]')].map(
       e => e.getAttribute('data-mjx-error') || e.textContent);
   const images = [...document.querySelectorAll('main img')].filter(
       img => !img.complete || img.naturalWidth === 0).map(img => img.getAttribute('src'));
-  return {overflowing: overflowing, errors: errors, images: images, raw: text.includes('$$'),
+  return {overflowing: overflowing, wideInline: wideInline, errors: errors, images: images, raw: text.includes('$$'),
           equations: document.querySelectorAll('mjx-container[display="true"]').length};
 }"""
 
@@ -123,34 +142,52 @@ def test_every_image_loads(findings):
     assert broken == {}
 
 
-def test_no_display_equation_overflows_its_column_at_1280_px(findings):
-    wide = {name: r["overflowing"] for (name, w), r in findings.items()
-            if w == WIDTHS["desktop"] and r["overflowing"]}
+FORMULAS = {"display": "overflowing", "inline": "wideInline"}  # kind of formula: its findings
+
+
+@pytest.mark.parametrize("kind", FORMULAS)
+def test_no_formula_is_wider_than_its_column_at_1280_px(findings, kind):
+    wide = {name: r[FORMULAS[kind]] for (name, w), r in findings.items()
+            if w == WIDTHS["desktop"] and r[FORMULAS[kind]]}
     assert wide == {}
 
 
-def test_wide_equations_scroll_inside_their_own_box_at_400_px(findings):
-    """On a phone an equation may be wider than the text, but never cut off: its box scrolls."""
-    cut = {name: [o for o in r["overflowing"] if not o["scrolls"]]
+@pytest.mark.parametrize("kind", FORMULAS)
+def test_wide_formulas_scroll_inside_their_own_box_at_400_px(findings, kind):
+    """On a phone a formula may be wider than the text, but never runs past it: its own box scrolls."""
+    cut = {name: [o for o in r[FORMULAS[kind]] if not o["scrolls"]]
            for (name, w), r in findings.items() if w == WIDTHS["phone"]}
     assert {name: found for name, found in cut.items() if found} == {}
 
 
-def test_the_inspection_sees_an_overflowing_equation(book_site, tmp_path):
-    """The overflow check can fail: a page with one equation far too wide for its column."""
-    page = tmp_path / "wide.html"
-    mathjax = (book_site / "_static" / "mathjax" / "tex-svg.js").as_uri()
+def _page_with_wide_formulas(path, mathjax, styled):
+    """A page with one display and one inline formula far too wide for a 600 px column;
+    ``styled`` adds the book's equation stylesheet and script."""
+    static = ROOT / "book" / "_static"
+    head = (f'<link rel="stylesheet" href="{(static / "equations.css").as_uri()}">'
+            f'<script src="{(static / "wide-inline-math.js").as_uri()}"></script>') if styled else ""
     terms = " + ".join(f"x_{{{i}}}^{{2}}" for i in range(60))
-    page.write_text(f'<html><head><script src="{mathjax}"></script></head><body><main>'
+    path.write_text(f'<html><head>{head}<script src="{mathjax}"></script></head><body><main>'
                     f'<div style="width:600px"><div class="math">\\[{terms}\\]</div>'
+                    f'<p>Inline, \\({terms}\\), in a sentence.</p>'
                     f'<img src="missing.png"></div></main></body></html>', encoding="utf-8")
+    return path.as_uri()
+
+
+def test_the_inspection_sees_formulas_wider_than_their_column(book_site, tmp_path):
+    """The overflow checks can fail, and the book's stylesheet and script make wide formulas scroll."""
     from playwright.sync_api import sync_playwright
 
+    mathjax = (book_site / "_static" / "mathjax" / "tex-svg.js").as_uri()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        result = inspect_page(browser.new_page(), page.as_uri(), 1280)
+        plain, styled = (inspect_page(browser.new_page(), _page_with_wide_formulas(tmp_path / f"{name}.html", mathjax,
+                                                                                    name == "styled"), 1280)
+                         for name in ("plain", "styled"))
         browser.close()
-    assert result["equations"] == 1
-    assert len(result["overflowing"]) == 1 and result["overflowing"][0]["column"] == 600
-    assert not result["overflowing"][0]["scrolls"]  # no book CSS on this page
-    assert result["images"] == ["missing.png"]
+    for result in (plain, styled):
+        assert result["equations"] == 1 and result["images"] == ["missing.png"]
+        assert len(result["overflowing"]) == 1 and result["overflowing"][0]["column"] == 600
+        assert len(result["wideInline"]) == 1 and result["wideInline"][0]["column"] == 600
+    assert not plain["overflowing"][0]["scrolls"] and not plain["wideInline"][0]["scrolls"]
+    assert styled["overflowing"][0]["scrolls"] and styled["wideInline"][0]["scrolls"]
