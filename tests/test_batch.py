@@ -289,9 +289,16 @@ def test_a_student_without_a_submission_is_refused(local_course):
     assert run.returncode == 2 and "no submission of" in run.stderr and "nobody_at_all" in run.stderr
 
 
+# Starts a command with Ctrl-C's signal at its default: a test suite started in the
+# background by a shell without job control inherits SIGINT ignored, and passes it on.
+WITH_DEFAULT_SIGINT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                       "os.execv(sys.argv[1], sys.argv[1:])")
+
+
 def test_ctrl_c_stops_cleanly_and_says_how_to_continue(template_course, tmp_path_factory):
     folder = copy_of(template_course, tmp_path_factory, "interrupted")
-    command = [str(Path(sys.executable).parent / "mcdl"), "grade", PS01, "--workers", "1"]
+    command = [sys.executable, "-c", WITH_DEFAULT_SIGINT,
+               str(Path(sys.executable).parent / "mcdl"), "grade", PS01, "--workers", "1"]
     run = subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                            env=course.tool_environment())
     results = folder / "results" / PS01
