@@ -151,6 +151,12 @@ td.n { text-align: right; }
 """
 
 
+def _table(table_id, headers, rows):
+    """An HTML table: headers are plain text, rows already-built ``<tr>`` elements."""
+    head = "".join(f"<th>{header}</th>" for header in headers)
+    return f"<table id='{table_id}'><tr>{head}</tr>" + "".join(rows) + "</table>"
+
+
 def render(assignment, statistics):
     """The report page, as HTML text."""
     s = statistics
@@ -166,44 +172,42 @@ def render(assignment, statistics):
     parts.append("<h2>Grade distribution</h2>")
     if count:
         parts.append(_score_figure(s["totals"]))
-        histogram = Counter(scores)
-        parts.append("<table id='scores'><tr><th>score</th><th>students</th></tr>" + "".join(
+        parts.append(_table("scores", ("score", "students"), (
             f"<tr data-score='{score:g}' data-students='{n}'><td class='n'>{score:g}</td><td class='n'>{n}</td></tr>"
-            for score, n in sorted(histogram.items())) + "</table>")
+            for score, n in sorted(Counter(scores).items()))))
     parts.append("<h2>Failure rate of each test cell</h2>")
     if s["cells"]:
         parts.append(_failure_figure(s["cells"]))
-        parts.append("<table id='cells'><tr><th>cell</th><th>failed</th><th>rate</th></tr>" + "".join(
+        parts.append(_table("cells", ("cell", "failed", "rate"), (
             f"<tr data-cell='{e(cell)}' data-failed='{failed}' data-graded='{graded}'><td>{e(cell)}</td>"
             f"<td class='n'>{failed} of {graded}</td><td class='n'>{100 * failed / graded:.0f}%</td></tr>"
-            for cell, (failed, graded) in s["cells"].items()) + "</table>")
+            for cell, (failed, graded) in s["cells"].items())))
     parts.append("<h2>Diagnosed mistakes across the class</h2>")
     if s["mistakes"]:
-        parts.append("<table id='mistakes'><tr><th>mistake</th><th>failed cells</th><th>example message</th></tr>"
-                     + "".join(f"<tr data-mistake='{e(label)}' data-count='{n}'><td>{e(label)}</td>"
-                               f"<td class='n'>{n}</td><td>{e(example)}</td></tr>"
-                               for label, (n, example) in s["mistakes"].items()) + "</table>")
+        parts.append(_table("mistakes", ("mistake", "failed cells", "example message"), (
+            f"<tr data-mistake='{e(label)}' data-count='{n}'><td>{e(label)}</td>"
+            f"<td class='n'>{n}</td><td>{e(example)}</td></tr>"
+            for label, (n, example) in s["mistakes"].items())))
     else:
         parts.append("<p>No failed cells.</p>")
     parts.append("<h2>Budget measurements</h2>")
     if s["budgets"]:
         parts.append(_budget_figure(s["budgets"]))
-        parts.append("<table id='budgets'><tr><th>cell</th><th>measured</th><th>median</th><th>over the limit</th>"
-                     "<th>limit</th></tr>" + "".join(
-                         f"<tr data-cell='{e(cell)}' data-measured='{len(values)}' "
-                         f"data-over='{sum(v > limit for v in values) if limit is not None else 0}'>"
-                         f"<td>{e(cell)}</td><td class='n'>{len(values)}</td>"
-                         f"<td class='n'>{sorted(values)[len(values) // 2]:.2f}</td>"
-                         f"<td class='n'>{sum(v > limit for v in values) if limit is not None else 0}</td>"
-                         f"<td class='n'>{'' if limit is None else f'{limit:g}'}</td></tr>"
-                         for cell, (values, limit) in s["budgets"].items()) + "</table>")
+        rows = []
+        for cell, (values, limit) in s["budgets"].items():
+            over = sum(v > limit for v in values) if limit is not None else 0
+            rows.append(f"<tr data-cell='{e(cell)}' data-measured='{len(values)}' data-over='{over}'>"
+                        f"<td>{e(cell)}</td><td class='n'>{len(values)}</td>"
+                        f"<td class='n'>{sorted(values)[len(values) // 2]:.2f}</td><td class='n'>{over}</td>"
+                        f"<td class='n'>{'' if limit is None else f'{limit:g}'}</td></tr>")
+        parts.append(_table("budgets", ("cell", "measured", "median", "over the limit", "limit"), rows))
     else:
         parts.append("<p>This assignment has no budget cells (or none was measured).</p>")
     parts.append("<h2>Students not graded</h2>")
     if s["not_graded"]:
-        parts.append("<table id='not-graded'><tr><th>student</th><th>why</th></tr>" + "".join(
+        parts.append(_table("not-graded", ("student", "why"), (
             f"<tr data-student='{e(student)}'><td>{e(student)}</td><td>{e(reason)}</td></tr>"
-            for student, reason in s["not_graded"].items()) + "</table>")
+            for student, reason in s["not_graded"].items())))
     else:
         parts.append("<p>Every submission is graded.</p>")
     parts.append("</body></html>")

@@ -33,7 +33,8 @@ inside_sandbox = sys.argv[2] == "sandbox"
 out = []
 for assignment in sorted({w.assignment for w in WRONG_SUBMISSIONS}):
     module = importlib.import_module(f"autograder.assignments.{assignment}")
-    cells = notebooks.answer_cells(notebooks.load(f"solutions/{assignment}/{assignment}.ipynb"))
+    source = f"solutions/{assignment}/{assignment}.ipynb"
+    cells = notebooks.answer_cells(notebooks.load(source))
     for check_name in [n for n in dir(module) if n.endswith("_time_budget")]:
         function = check_name.removesuffix("_time_budget")
         versions = [("reference", {}, False)] + [
@@ -42,15 +43,13 @@ for assignment in sorted({w.assignment for w in WRONG_SUBMISSIONS}):
         for label, answers, slow in versions:
             if inside_sandbox and label != "reference" and not slow:
                 continue  # in the sandbox the reference and the slow versions are enough
-            code = {**cells, **answers}
             if inside_sandbox:
-                box = Sandbox(code, call_seconds=30)
+                box = Sandbox({**cells, **answers}, call_seconds=30)
                 func = box.function(function)
             else:
-                box, space = None, {"__name__": "__answers__"}
-                exec("import numpy as np", space)
-                for source in code.values():
-                    exec(source, space)
+                box, space = None, notebooks.answer_namespace(source)
+                for code in answers.values():
+                    exec(code, space)
                 func = space[function]
             failure = None
             try:
