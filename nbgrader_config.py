@@ -22,5 +22,8 @@ c.Exchange.root = "/srv/nbgrader/exchange"
 # expression is matched against each file's whole path, and its named groups say which part is
 # which (student ids without "_"). Rename the files, or change the expression, to fit what your
 # learning-management system downloads.
-c.ZipCollectApp.collector_plugin = "nbgrader.plugins.FileNameCollectorPlugin"
-c.FileNameCollectorPlugin.named_regexp = r".*/(?P<student_id>[^_/]+)_(?P<file_id>[^/]+\.ipynb)$"
+# The course's collector (autograder/collect.py) also refuses ids and file names holding "..", a
+# path separator or a control character, links, and a file inside the archive
+# "<student>_<assignment>.zip" that is named for another student.
+c.ZipCollectApp.collector_plugin = "autograder.collect.CourseFileNameCollector"
+c.CourseFileNameCollector.named_regexp = r".*/(?P<student_id>[^_/\\.][^_/\\]*)_(?P<file_id>[^/\\]+\.ipynb)$"

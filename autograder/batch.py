@@ -39,14 +39,17 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from autograder import course
+from autograder.grades import export_grades
 from autograder.nbgrader_settings import SOURCE_DIRECTORY
-from autograder.results import RESULTS_DIRECTORY, SubmissionResult, Verdict, read_result, write_result
+from autograder.results import RESULTS_DIRECTORY, SubmissionResult, Verdict, printable, read_result, write_result
 from autograder.secret import ENV_VAR, MissingSecret, find_secret, load_secret
-from autograder.submissions import digest, read_files, selected_students, submission_folder, write_files
+from autograder.submissions import Rejected, digest, read_files, read_student_submission, selected_students, write_files
 
 HELPER_TARGET = "autograder.batch:grade_task"
+# Inside a helper's private course every submission is graded under this one id: nbgrader globs
+# and parses paths, so a student id holding "[", "*" or a newline must never reach it.
+PLACEHOLDER_STUDENT = "student"
 HELPER_MARGIN_SECONDS = 120.0  # beyond TrustedGrading.submission_timeout before a helper counts as hung
-GRADES_CSV = "grades.csv"
 MATHJAX_COMPONENT = "tex-svg.js"  # MathJax 3, one file with its fonts (as the book uses)
 
 
@@ -109,7 +112,7 @@ def grade_task(task):
     from traitlets.config.loader import PyFileConfigLoader
 
     started, cpu_started = time.perf_counter(), _cpu_seconds()
-    shared, assignment, student = task["shared"], task["assignment"], task["student"]
+    shared, assignment, student = task["shared"], task["assignment"], PLACEHOLDER_STUDENT
     _helper_secret(shared["fingerprint"])
     with tempfile.TemporaryDirectory(prefix="mcdl-grade-") as scratch:
         root = Path(scratch)
@@ -270,15 +273,21 @@ class Summary:
     interrupted: bool = False
 
     def lines(self, slowest=5):
-        lines = [f"{self.assignment}: {len(self.graded)} graded, {len(self.failed)} failed, "
+        rejected = sum(result.status == "rejected" for result in self.failed)
+        lines = [f"{self.assignment}: {len(self.graded)} graded, {len(self.failed) - rejected} failed, "
+                 f"{rejected} not graded (see why below), "
                  f"{len(self.skipped)} already graded (skipped) in {self.seconds:.1f} s."]
         if self.interrupted:
             lines.append("Interrupted: run the same command again to grade the rest.")
         for result in self.failed:
-            lines.append(f"  FAILED {result.student}: {result.error}")
+            label = "NOT GRADED" if result.status == "rejected" else "FAILED"
+            lines.append(f"  {label} {printable(result.student)}: {result.error}")
+        noted = [r for r in self.graded if r.notes]
+        for result in noted:
+            lines.append(f"  NOTE {printable(result.student)}: " + "; ".join(result.notes))
         if self.graded:
             ranked = sorted(self.graded, key=lambda r: r.seconds, reverse=True)[:slowest]
-            lines.append("Slowest: " + ", ".join(f"{r.student} {r.seconds:.1f} s" for r in ranked))
+            lines.append("Slowest: " + ", ".join(f"{printable(r.student)} {r.seconds:.1f} s" for r in ranked))
         return lines
 
 
@@ -300,7 +309,7 @@ class Progress:
         width = 24
         bar = "#" * round(width * self.done / self.total) + "-" * (width - round(width * self.done / self.total))
         text = (f"[{bar}] {self.done}/{self.total} ({self.failed} failed)  {rate * 60:.1f}/min  "
-                f"{int(left) // 60}:{int(left) % 60:02d} left  {result.student}")
+                f"{int(left) // 60}:{int(left) % 60:02d} left  {printable(result.student)}")
         if self.live:
             print("\r" + text.ljust(100), end="" if self.done < self.total else "\n", file=self.stream, flush=True)
         else:
@@ -390,12 +399,6 @@ def _record(root, gradebook, assignment, student, output):
     return scores
 
 
-def _export_grades(root, gradebook):
-    from nbgrader.plugins import CsvExportPlugin
-
-    CsvExportPlugin(to=str(root / GRADES_CSV)).export(gradebook)
-
-
 def _is_graded(root, assignment, student, submission_digest):
     prior = read_result(root, assignment, student)
     return (prior is not None and prior.graded and prior.digest == submission_digest
@@ -458,11 +461,53 @@ def _dask_outputs(tasks, shared, timeout, scheduler):
 
 def grade(course_dir=None, assignment=None, *, students=None, workers=None, scheduler=None, force=False,
           progress_stream=None):
-    """Grade the submissions of ``assignment`` (every one in submitted/, or ``students``); return a Summary."""
-    from nbgrader.api import Gradebook, MissingEntry
+    """Grade the submissions of ``assignment`` (every one in submitted/, or ``students``); return a Summary.
 
+    One run at a time per course: a second run waits for the first (``course_lock``),
+    then grades only what the first did not.
+    """
     root = course.course_root(course_dir)
     course.silence_gradebook_warnings()
+    with course_lock(root, progress_stream):
+        return _grade(root, assignment, students, workers, scheduler, force, progress_stream)
+
+
+LOCK_FILE = ".mcdl-grade.lock"
+
+
+@contextlib.contextmanager
+def course_lock(root, stream=None):
+    """Hold the course's grading lock; wait (saying so on ``stream``) while another run holds it.
+
+    The gradebook, ``autograded/``, ``feedback/`` and ``results/`` have one
+    writer at a time. The lock is released by the kernel when its holder exits,
+    even when killed.
+    """
+    import fcntl
+
+    stream = stream if stream is not None else sys.stderr
+    with open(Path(root) / LOCK_FILE, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "another process"
+            print(f"Another mcdl grade is running on this course ({holder}); waiting for it to finish...",
+                  file=stream, flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        lock.flush()
+        try:
+            yield
+        finally:
+            lock.truncate(0)
+
+
+def _grade(root, assignment, students, workers, scheduler, force, progress_stream):
+    from nbgrader.api import Gradebook, MissingEntry
+
     started = time.monotonic()
     summary = Summary(assignment)
     config = _course_config(root)
@@ -471,20 +516,24 @@ def grade(course_dir=None, assignment=None, *, students=None, workers=None, sche
     db_url = f"sqlite:///{gradebook_file}"
     with Gradebook(db_url, course_id) as gradebook:
         try:
-            gradebook.find_assignment(assignment)
+            notebook_names = [n.name for n in gradebook.find_assignment(assignment).notebooks]
         except MissingEntry:
             raise GradingError(f"{assignment} is not in {gradebook_file}: run `mcdl release {assignment}` "
                                f"(or nbgrader generate_assignment {assignment}) first") from None
     secret = load_secret(root)
-    tasks = []
+    tasks, rejected = [], []
     for student in selected_students(root, assignment, students):
-        files = read_files(submission_folder(root, assignment, student))
-        submission_digest = digest(files)
+        try:
+            submission = read_student_submission(root, assignment, student, notebook_names)
+        except Rejected as why:
+            rejected.append(SubmissionResult(assignment, student, "rejected", error=f"not graded: {why}"))
+            continue
+        submission_digest = digest(submission.files)
         if not force and _is_graded(root, assignment, student, submission_digest):
             summary.skipped.append(student)
             continue
-        tasks.append({"assignment": assignment, "student": student, "submission": files,
-                      "digest": submission_digest})
+        tasks.append({"assignment": assignment, "student": student, "submission": submission.files,
+                      "digest": submission_digest, "notes": submission.skipped})
     shared = {
         "config": (root / course.CONFIG_FILE).read_text(encoding="utf-8"),
         "gradebook": gradebook_file.read_bytes(),
@@ -493,12 +542,16 @@ def grade(course_dir=None, assignment=None, *, students=None, workers=None, sche
     }
     timeout = _task_timeout(config)
     with Gradebook(db_url, course_id) as gradebook:
+        for result in rejected:
+            gradebook.update_or_create_student(result.student)
+            write_result(root, result)
+            summary.failed.append(result)
         if tasks:
             progress = Progress(len(tasks), progress_stream)
             if scheduler:
                 outputs = _dask_outputs(tasks, shared, timeout, scheduler)
             else:
-                count = max(1, min(workers or len(os.sched_getaffinity(0)), len(tasks)))
+                count = max(1, min(workers or _cores(), len(tasks)))
                 outputs = _local_outputs(tasks, shared, timeout, count, root, assignment)
             try:
                 for task, output in outputs:
@@ -510,15 +563,20 @@ def grade(course_dir=None, assignment=None, *, students=None, workers=None, sche
                 summary.interrupted = True
             finally:
                 outputs.close()
-        _export_grades(root, gradebook)
+        export_grades(root, gradebook)
     summary.seconds = time.monotonic() - started
     return summary
 
 
+def _cores():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def _result_of(root, gradebook, task, output):
-    assignment, student = task["assignment"], task["student"]
+    assignment, student, notes = task["assignment"], task["student"], task.get("notes", [])
     if "error" in output:
-        return SubmissionResult(assignment, student, "failed", error=output["error"], digest=task["digest"])
+        return SubmissionResult(assignment, student, "failed", error=output["error"], digest=task["digest"],
+                                notes=notes)
     try:
         scores = _record(root, gradebook, assignment, student, output)
     except Exception as error:  # e.g. a notebook the gradebook does not know
@@ -527,5 +585,5 @@ def _result_of(root, gradebook, task, output):
                                 error=f"recording its grades failed: {type(error).__name__}: {error}")
     verdicts = {name: Verdict(**fields) for notebook in output["verdicts"].values()
                 for name, fields in notebook.items()}
-    return SubmissionResult(assignment, student, "graded", scores=scores, verdicts=verdicts,
+    return SubmissionResult(assignment, student, "graded", scores=scores, verdicts=verdicts, notes=notes,
                             digest=task["digest"], seconds=output["seconds"], cpu_seconds=output["cpu_seconds"])

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from autograder import batch, course, secret
+from autograder.grades import GRADES_CSV
 from autograder.nbgrader_settings import RELEASE_DIRECTORY
 from autograder.notebooks import differing_notebooks
 
@@ -64,11 +65,11 @@ def _grade(args):
     summary = batch.grade(assignment=args.assignment, students=args.students, workers=args.workers,
                           scheduler=args.scheduler, force=args.force)
     print("\n".join(summary.lines()))
-    print(f"Wrote autograded/, feedback/ and {batch.GRADES_CSV}; `mcdl report {args.assignment}` summarizes the "
+    print(f"Wrote autograded/, feedback/ and {GRADES_CSV}; `mcdl report {args.assignment}` summarizes the "
           f"class.")
     if summary.interrupted:
         return 130
-    return 1 if summary.failed else 0
+    return 1 if any(result.status == "failed" for result in summary.failed) else 0
 
 
 def _report(args):

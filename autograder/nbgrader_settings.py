@@ -28,6 +28,8 @@ def configure(c):
     # student's notebook (see autograder/nbgrader_plugin.py). Deleted test
     # cells are put back, so deleting one changes nothing.
     c.OverwriteCells.add_missing_cells = True
+    # Submissions are untrusted: collect copies no link (autograder/collect.py).
+    c.ExchangeFactory.collect = "autograder.collect.SafeExchangeCollect"
     c.Autograde.sanitize_preprocessors = [
         "autograder.nbgrader_plugin.RestoreCellsFromSource",
         "nbgrader.preprocessors.ClearOutput",

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from autograder import course
 from autograder.results import KIND_LABELS, known_mistake, read_results
-from autograder.submissions import submitted_students
+from autograder.submissions import submitters
 
 REPORTS_DIRECTORY = "reports"
 
@@ -57,7 +57,8 @@ def class_statistics(results, students):
     """
     graded = sorted(s for s, r in results.items() if r.graded)
     not_graded = {s: "not graded yet (run mcdl grade)" for s in students if s not in results}
-    not_graded.update({s: f"grading failed: {r.error}" for s, r in results.items() if not r.graded})
+    not_graded.update({s: r.error if r.status == "rejected" else f"grading failed: {r.error}"
+                       for s, r in results.items() if not r.graded})
     totals = {s: (results[s].score, results[s].max_score) for s in graded}
     cells = defaultdict(lambda: [0, 0])
     mistakes, examples = Counter(), {}
@@ -218,7 +219,7 @@ def write_report(course_dir=None, assignment=None):
     """Write ``reports/<assignment>.html`` in the course folder and return its path."""
     root = course.course_root(course_dir)
     results = read_results(root, assignment)
-    students = submitted_students(root, assignment)
+    students = submitters(root, assignment)
     if not results and not students:
         raise LookupError(f"nothing to report on {assignment}: no submissions in {root / 'submitted'} "
                           f"and no results in {root / 'results' / assignment}")

@@ -61,6 +61,7 @@ FAILURE_KINDS = [
 ]
 
 KIND_LABELS = {
+    "not_graded": "not graded (e.g. the notebook is a link)",
     "not_implemented": "not implemented (stub left)",
     "not_run": "answer cell not run (breaks the rules)",
     "too_much_memory": "too much memory",
@@ -104,10 +105,13 @@ def known_mistake(message):
 class SubmissionResult:
     """The grading of one submission.
 
-    status: "graded" or "failed" (then ``error`` says why; the scores are empty).
+    status: "graded"; "rejected" (the submission cannot be graded: a link for a notebook, not a
+        notebook, an empty folder...; ``error`` says why); or "failed" (grading it failed: its
+        code crashed or hung the grading process, or the grader did; ``error`` says why).
     scores: {cell id: [score, max score]} of every graded cell, as the gradebook has them.
     verdicts: {test cell id: Verdict} of the course's checks.
     digest: a hash of the submitted files, to see whether a submission changed since.
+    notes: what was left out of the submission and why ("notes.txt: is a link, not read").
     seconds, cpu_seconds: wall and CPU time of the grading (the grading process and its sandboxes).
     """
 
@@ -117,6 +121,7 @@ class SubmissionResult:
     scores: dict = field(default_factory=dict)
     verdicts: dict = field(default_factory=dict)
     error: str = ""
+    notes: list = field(default_factory=list)
     digest: str = ""
     seconds: float = 0.0
     cpu_seconds: float = 0.0
@@ -143,6 +148,11 @@ class SubmissionResult:
         data = dict(data)
         data["verdicts"] = {name: Verdict(**v) for name, v in data.get("verdicts", {}).items()}
         return cls(**data)
+
+
+def printable(name):
+    """A student id as one line of text: control characters (a newline in a folder name) escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(name))
 
 
 def result_path(course_dir, assignment, student):
