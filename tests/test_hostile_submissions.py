@@ -394,3 +394,27 @@ def test_zip_collect_keeps_every_file_inside_submitted_and_with_its_uploader(tmp
     assert not (folder / PS01).exists() and not (folder / "submitted" / f"..{NOTEBOOK}").exists()
     assert not any(p.is_symlink() for p in submitted.rglob("*"))
     assert leaked(folder, [CANARY.encode()], ("submitted",)) == []
+
+
+# ---------------------------------------------------------------- two runs at once
+
+def test_two_runs_at_once_grade_everyone_once(tmp_path):
+    """Two `mcdl grade` started together (two terminals, a cron job): the second waits, then skips."""
+    template = tmp_path / "template"
+    template.mkdir()
+    submit_controls(template, scratch_course(template))
+    command = [str(Path(sys.executable).parent / "mcdl"), "grade", PS01, "--workers", "1"]
+    for round_ in range(3):
+        folder = tmp_path / f"round{round_}"
+        shutil.copytree(template, folder)
+        runs = [subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env=course.tool_environment()) for _ in range(2)]
+        outputs = [run.communicate(timeout=600) for run in runs]
+        assert [run.returncode for run in runs] == [0, 0], outputs
+        graded = sum(int(out.split(f"{PS01}: ")[1].split(" graded")[0]) for out, _ in outputs)
+        skipped = [out for out, _ in outputs if f"{len(CONTROLS)} already graded (skipped)" in out]
+        assert graded == len(CONTROLS) and len(skipped) == 1, outputs
+        assert any("Another mcdl grade is running on this course" in err for _, err in outputs)
+        results = read_results(folder, PS01)
+        assert sorted(results) == sorted(CONTROLS) and all(r.graded for r in results.values())
+        assert results[CONTROLS[0]].score == results[CONTROLS[0]].max_score > results[CONTROLS[2]].score
