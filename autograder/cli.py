@@ -6,6 +6,8 @@ Commands:
   secret          create the course secret .mcdl_secret here (the course folder)
   grade ID        grade every submission of ID in parallel: autograded/, feedback/, grades.csv
   report ID       reports/ID.html: grades, failure rates, diagnosed mistakes, budget measurements
+  export canvas ID --gradebook FILE
+                  fill ID's column of a Canvas gradebook export with the grades of grades.csv
 
 Every command acts on the course folder it runs in (the one holding nbgrader_config.py).
 """
@@ -17,6 +19,7 @@ import sys
 from pathlib import Path
 
 from autograder import batch, course, secret
+from autograder.canvas import CanvasError
 from autograder.grades import GRADES_CSV
 from autograder.nbgrader_settings import RELEASE_DIRECTORY
 from autograder.notebooks import differing_notebooks
@@ -80,6 +83,17 @@ def _report(args):
     return 0
 
 
+def _export_canvas(args):
+    from autograder import canvas
+
+    root = course.course_root()
+    grades = canvas.read_grades(root, args.assignment)
+    export = canvas.fill_column(args.gradebook, grades, args.assignment, column=args.column, match=args.match)
+    path = Path(args.output) if args.output else root / canvas.EXPORTS_DIRECTORY / f"canvas-{args.assignment}.csv"
+    print("\n".join(canvas.summary_lines(export, canvas.write_export(export, path))))
+    return 0
+
+
 def _positive(text):
     value = int(text)
     if value < 1:
@@ -109,10 +123,24 @@ def main(argv=None):
     report = commands.add_parser("report", help="write reports/ID.html about a graded assignment")
     report.add_argument("assignment", help="assignment id")
     report.set_defaults(run=_report)
+    export = commands.add_parser("export", help="write grades where a course keeps them")
+    platforms = export.add_subparsers(dest="platform", required=True)
+    to_canvas = platforms.add_parser("canvas", help="fill one column of a Canvas gradebook export")
+    to_canvas.add_argument("assignment", help="assignment id")
+    to_canvas.add_argument("--gradebook", required=True, metavar="FILE",
+                           help="the gradebook exported from Canvas (Grades > Export)")
+    to_canvas.add_argument("--column", metavar="NAME",
+                           help="the assignment's column in Canvas, e.g. 'ps03 (123456)' (default: named ID)")
+    to_canvas.add_argument("--match", choices=["login", "sis", "id"], default="login",
+                           help="which Canvas column holds nbgrader's student ids: SIS Login ID (login, the "
+                                "default), SIS User ID (sis) or Canvas's own ID (id)")
+    to_canvas.add_argument("--output", metavar="FILE", help="where to write (default: exports/canvas-ID.csv)")
+    to_canvas.set_defaults(run=_export_canvas)
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (course.NotACourse, secret.MissingSecret, LookupError, batch.GradingError) as error:
+    except (course.NotACourse, secret.MissingSecret, LookupError, batch.GradingError,
+            CanvasError, OSError) as error:
         print(f"mcdl {args.command}: {error}", file=sys.stderr)
         return 2
 
