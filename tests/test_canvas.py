@@ -23,7 +23,9 @@ CANVAS_EXPORT = (
     '"Hopper, Grace",5004,S1004,grace,Section 2,10.00,,70.00,70.00,35.00\r\n'
     '"Student, Test",5999,,test_student,Section 1,,,,,\r\n'
 )
-GRADES_CSV = """assignment,duedate,timestamp,student_id,last_name,first_name,email,raw_score,late_submission_penalty,score,max_score,status
+GRADES_CSV = """\
+assignment,duedate,timestamp,student_id,last_name,first_name,email,raw_score,late_submission_penalty,score,\
+max_score,status
 ps03_softmax_cross_entropy,,2026-12-01 10:00:00,ada,,,,24.0,0.0,24.0,24.0,graded
 ps03_softmax_cross_entropy,,2026-12-01 10:00:00,emmy,,,,19.5,0.0,19.5,24.0,graded
 ps03_softmax_cross_entropy,,,alan,,,,0.0,0.0,0.0,24.0,no submission
