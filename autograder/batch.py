@@ -24,6 +24,7 @@ import importlib
 import json
 import os
 import pickle
+import queue
 import re
 import select
 import shutil
@@ -170,6 +171,8 @@ def serve(target=HELPER_TARGET):
     """
     module, name = target.split(":")
     function = getattr(importlib.import_module(module), name)
+    if target == HELPER_TARGET:  # import nbgrader before the first task, not during it
+        importlib.import_module("nbgrader.apps")
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     tasks = sys.stdin.buffer
@@ -405,36 +408,60 @@ def _is_graded(root, assignment, student, submission_digest):
             and (root / "autograded" / student / assignment / f"{assignment}.ipynb").is_file())
 
 
-def _local_outputs(tasks, shared, timeout, workers, root, assignment):
-    """Yield (task, output or {"error"}) as tasks finish on ``workers`` local grading helpers."""
-    log = root / RESULTS_DIRECTORY / assignment / "grade.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    env = dict(course.tool_environment())
-    helpers, lock = [], threading.Lock()
-    own = threading.local()
+class LocalPool:
+    """``workers`` grading helpers on this machine, started at once and kept for as many batches as asked.
 
-    def run(task):
-        grader = getattr(own, "grader", None)
-        if grader is None:
-            grader = own.grader = IsolatedGrader(cwd=root, env=env, log=log)
-            with lock:
-                helpers.append(grader)
+    ``mcdl grade`` makes one per run; ``mcdl watch`` keeps one, so that a
+    submission does not wait for a helper to start. A task takes an idle
+    helper and gives it back; a helper that died or hung is replaced at its next task.
+    """
+
+    def __init__(self, workers, root, log):
+        log.parent.mkdir(parents=True, exist_ok=True)
+        env = dict(course.tool_environment())
+        self.helpers = [IsolatedGrader(cwd=root, env=env, log=log) for _ in range(workers)]
+        for helper in self.helpers:
+            helper._start()
+        self.idle = queue.SimpleQueue()
+        for helper in self.helpers:
+            self.idle.put(helper)
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mcdl-grade")
+
+    def _run(self, task, shared, timeout):
+        helper = self.idle.get()
         try:
-            return grader.run({**task, "shared": shared}, timeout)
+            return helper.run({**task, "shared": shared}, timeout)
         except GradingError as error:
             return {"error": str(error)}
+        finally:
+            self.idle.put(helper)
 
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mcdl-grade")
+    def outputs(self, tasks, shared, timeout):
+        """Yield (task, output or {"error"}) as tasks finish."""
+        futures = {self.executor.submit(self._run, task, shared, timeout): task for task in tasks}
+        try:
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+        finally:
+            if any(not future.done() for future in futures):  # interrupted: stop what still runs
+                for future in futures:
+                    future.cancel()
+                for helper in self.helpers:
+                    helper.close()
+
+    def close(self):
+        for helper in self.helpers:
+            helper.close()
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _local_outputs(tasks, shared, timeout, workers, root, assignment):
+    """Yield (task, output or {"error"}) as tasks finish on ``workers`` new local grading helpers."""
+    pool = LocalPool(workers, root, root / RESULTS_DIRECTORY / assignment / "grade.log")
     try:
-        futures = {pool.submit(run, task): task for task in tasks}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+        yield from pool.outputs(tasks, shared, timeout)
     finally:
-        for future in futures:
-            future.cancel()
-        for grader in list(helpers):
-            grader.close()
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.close()
 
 
 def _dask_outputs(tasks, shared, timeout, scheduler):
@@ -460,16 +487,17 @@ def _dask_outputs(tasks, shared, timeout, scheduler):
 
 
 def grade(course_dir=None, assignment=None, *, students=None, workers=None, scheduler=None, force=False,
-          progress_stream=None):
+          progress_stream=None, pool=None):
     """Grade the submissions of ``assignment`` (every one in submitted/, or ``students``); return a Summary.
 
     One run at a time per course: a second run waits for the first (``course_lock``),
-    then grades only what the first did not.
+    then grades only what the first did not. ``pool``: a ``LocalPool`` to grade in
+    (else one is made for this run, or the Dask cluster at ``scheduler`` is used).
     """
     root = course.course_root(course_dir)
     course.silence_gradebook_warnings()
     with course_lock(root, progress_stream):
-        return _grade(root, assignment, students, workers, scheduler, force, progress_stream)
+        return _grade(root, assignment, students, workers, scheduler, force, progress_stream, pool)
 
 
 LOCK_FILE = ".mcdl-grade.lock"
@@ -505,7 +533,7 @@ def course_lock(root, stream=None):
             lock.truncate(0)
 
 
-def _grade(root, assignment, students, workers, scheduler, force, progress_stream):
+def _grade(root, assignment, students, workers, scheduler, force, progress_stream, pool):
     from nbgrader.api import Gradebook, MissingEntry
 
     started = time.monotonic()
@@ -550,6 +578,8 @@ def _grade(root, assignment, students, workers, scheduler, force, progress_strea
             progress = Progress(len(tasks), progress_stream)
             if scheduler:
                 outputs = _dask_outputs(tasks, shared, timeout, scheduler)
+            elif pool is not None:
+                outputs = pool.outputs(tasks, shared, timeout)
             else:
                 count = max(1, min(workers or _cores(), len(tasks)))
                 outputs = _local_outputs(tasks, shared, timeout, count, root, assignment)

@@ -6,6 +6,7 @@ Commands:
   secret          create the course secret .mcdl_secret here (the course folder)
   grade ID        grade every submission of ID in parallel: autograded/, feedback/, grades.csv
   report ID       reports/ID.html: grades, failure rates, diagnosed mistakes, budget measurements
+  watch ID        grade on submit: collect, grade and release the feedback of each new submission
   export canvas ID --gradebook FILE
                   fill ID's column of a Canvas gradebook export with the grades of grades.csv
 
@@ -83,6 +84,16 @@ def _report(args):
     return 0
 
 
+def _watch(args):
+    from autograder import watch
+
+    try:
+        watch.watch(assignment=args.assignment, workers=args.workers, poll=args.interval)
+    except KeyboardInterrupt:
+        print("Stopped. Run the same command again to go on: nothing graded is graded again.")
+    return 0
+
+
 def _export_canvas(args):
     from autograder import canvas
 
@@ -123,6 +134,12 @@ def main(argv=None):
     report = commands.add_parser("report", help="write reports/ID.html about a graded assignment")
     report.add_argument("assignment", help="assignment id")
     report.set_defaults(run=_report)
+    watching = commands.add_parser("watch", help="grade on submit (an nbgrader exchange)")
+    watching.add_argument("assignment", help="assignment id")
+    watching.add_argument("--workers", type=_positive, help="local grading processes (default: one per core)")
+    watching.add_argument("--interval", type=float, default=1.0, metavar="SECONDS",
+                          help="how often to look for new submissions (default: 1)")
+    watching.set_defaults(run=_watch)
     export = commands.add_parser("export", help="write grades where a course keeps them")
     platforms = export.add_subparsers(dest="platform", required=True)
     to_canvas = platforms.add_parser("canvas", help="fill one column of a Canvas gradebook export")
