@@ -23,6 +23,7 @@ from traitlets import Float, Unicode
 from autograder import notebooks
 from autograder.checks import failure_lines
 from autograder.results import Verdict
+from autograder.sandbox import policy
 from autograder.secret import load_secret
 from autograder.submissions import untrusted_entries
 from autograder.trusted import grade_answers
@@ -61,6 +62,12 @@ class TrustedGrading(NbGraderPreprocessor):
 
     call_timeout = Float(30.0, help="Seconds one call of student code may take").tag(config=True)
     submission_timeout = Float(900.0, help="Seconds the grading of one notebook may take").tag(config=True)
+    isolation = Unicode(
+        policy.LIMITS["isolation"],
+        help="How student code is isolated: \"bubblewrap\" (its own namespaces; the default, or the "
+             "environment's MCDL_ISOLATION) or \"container\" (inside a container that is itself the boundary, "
+             "e.g. Gradescope's; see the README's threat model)",
+    ).tag(config=True)
     verdicts_directory = Unicode(
         "", help="If set, the verdicts of each graded notebook are also written to "
                  "<verdicts_directory>/<student>/<notebook>.json (kind and budget measurements included)",
@@ -90,7 +97,8 @@ class TrustedGrading(NbGraderPreprocessor):
                 for cell in nb.cells
                 if cell.cell_type == "code" and notebooks.nbgrader_meta(cell).get("solution")
             }
-            limits = {"call_seconds": self.call_timeout, "submission_seconds": self.submission_timeout}
+            limits = {"call_seconds": self.call_timeout, "submission_seconds": self.submission_timeout,
+                      "isolation": self.isolation}
             verdicts, notes = grade_answers(assignment, answers, test_ids, reference, secret=secret, limits=limits)
         for answer, copies in course_notes.get("duplicates", {}).items():
             duplicated = (f"This answer cell appears {copies} times in your notebook; the last copy was graded "

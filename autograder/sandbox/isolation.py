@@ -22,6 +22,21 @@ BOOT = (
 )
 
 
+CONTAINER_BOOT = (
+    "import sys, importlib.util; package = sys.argv.pop(1); sys.path.insert(0, sys.argv.pop(1)); "
+    f"spec = importlib.util.spec_from_file_location({PACKAGE!r}, package + '/__init__.py', "
+    "submodule_search_locations=[package]); module = importlib.util.module_from_spec(spec); "
+    f"sys.modules[{PACKAGE!r}] = module; spec.loader.exec_module(module); "
+    f"from {PACKAGE} import worker; worker.main(sys.argv[1:])"
+)
+CONTAINER_HINT = (
+    "Inside a container that refuses user namespaces (Docker's default, so Gradescope), grade with "
+    "the isolation mode \"container\" (c.TrustedGrading.isolation = \"container\" in nbgrader_config.py, "
+    "or mcdl grade --isolation container), where the container is the boundary; the README's threat "
+    "model says what that mode does not protect."
+)
+
+
 class SandboxUnavailable(RuntimeError):
     """This machine cannot isolate a worker; grading must stop."""
 
@@ -31,9 +46,17 @@ def bubblewrap():
     if path is None:
         raise SandboxUnavailable(
             "grading needs bubblewrap (the `bwrap` command; on Debian and Ubuntu: apt-get install "
-            "bubblewrap) to isolate student code; it is not installed"
+            "bubblewrap) to isolate student code; it is not installed. " + CONTAINER_HINT
         )
     return path
+
+
+def check_mode(limits):
+    """The isolation mode of ``limits``; raise SandboxUnavailable for an unknown one."""
+    mode = limits.get("isolation", "bubblewrap")
+    if mode not in policy.ISOLATION_MODES:
+        raise SandboxUnavailable(f"unknown isolation mode {mode!r}: use one of {', '.join(policy.ISOLATION_MODES)}")
+    return mode
 
 
 def _python_paths():
@@ -60,6 +83,20 @@ def environment(mode):
     if mode == "memory":
         env.update(policy.MEMORY_WORKER_ENVIRONMENT)
     return env
+
+
+def container_command(mode, limits, socket_fd, arena_fd):
+    """The argument list of a worker run without bubblewrap (isolation mode "container").
+
+    The worker's package is loaded from its folder under the name it has inside
+    bubblewrap, and NumPy from its installation; nothing else of the grader is
+    imported (``-I -S``: no site-packages, no environment variables of Python).
+    """
+    numpy_parent = str(Path(np.__file__).resolve().parent.parent)
+    package = str(Path(__file__).resolve().parent)
+    python = os.path.realpath(sys.executable)
+    return [python, "-I", "-S", "-B", "-c", CONTAINER_BOOT, package, numpy_parent, str(socket_fd), str(arena_fd),
+            mode, json.dumps(limits)]
 
 
 def command(mode, limits, socket_fd, info_fd, arena_fd):

@@ -21,6 +21,8 @@ arrays and checks them itself, and measures time and memory from outside
 (``/proc/<pid>``), where the worker cannot reach.
 """
 
+import os
+
 # --- 4. system calls allowed once student code may run ----------------------------------------
 ALLOWED_SYSCALLS = (
     # memory
@@ -58,6 +60,14 @@ SYSTEM_PATHS = ("/usr",)  # read-only; /lib, /lib64 and /bin are links into it
 SYSTEM_LINKS = {"/lib": "usr/lib", "/lib64": "usr/lib64", "/bin": "usr/bin"}
 LIBRARY_ROOT = "/mcdl/lib"  # where NumPy and the worker's package appear inside
 
+# --- how a worker is isolated -------------------------------------------------------------------
+# "bubblewrap": all of 1-4 above. "container": for a grader that runs inside a container that is
+# itself the boundary and refuses user namespaces (Docker's default seccomp profile, so Gradescope):
+# no bubblewrap, so no namespaces of its own and the container's file system instead of an empty
+# one; 3 and 4 hold as in "bubblewrap" (no open, kill, socket, clone or ptrace once student code
+# runs), the environment is the same (no secret), and the worker dies with its parent.
+ISOLATION_MODES = ("bubblewrap", "container")
+
 # --- 3. limits ------------------------------------------------------------------------------------
 LIMITS = {
     "memory_bytes": 4 << 30,  # address space of a worker
@@ -70,6 +80,8 @@ LIMITS = {
     "arena_bytes": 32 << 20,  # shared memory for the arguments of a call (larger ones get their own)
     "nesting": 32,  # depth of nested lists, tuples and dicts in a message
     "printed_bytes": 100_000,  # printed output beyond this is reported
+    # one of ISOLATION_MODES; MCDL_ISOLATION sets it for every grading process of a machine
+    "isolation": os.environ.get("MCDL_ISOLATION", "bubblewrap"),
 }
 
 # --- the worker's environment -------------------------------------------------------------------

@@ -127,6 +127,15 @@ def _test_function_form(func):
     return {"function": func.__name__, "source": inspect.getsource(func)}
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    """In a container-mode worker before it starts: be killed when the grader dies (bubblewrap's
+    --die-with-parent)."""
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
 class Worker:
     """One isolated worker process with a connection to it."""
 
@@ -138,11 +147,17 @@ class Worker:
         arena_fd = os.memfd_create("arguments", os.MFD_CLOEXEC)
         os.ftruncate(arena_fd, limits["arena_bytes"])
         self.arena = mmap.mmap(arena_fd, limits["arena_bytes"])
+        container = isolation.check_mode(limits) == "container"
         try:
-            argv = isolation.command(mode, limits, child.fileno(), info_write, arena_fd)
+            if container:  # no bubblewrap: the worker is the child, with only the worker's environment
+                argv = isolation.container_command(mode, limits, child.fileno(), arena_fd)
+                options = {"env": isolation.environment(mode), "cwd": "/", "preexec_fn": _die_with_parent}
+            else:
+                argv = isolation.command(mode, limits, child.fileno(), info_write, arena_fd)
+                options = {}
             self.process = subprocess.Popen(
                 argv, pass_fds=[child.fileno(), info_write, arena_fd], stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, **options,
             )
         finally:
             child.close()
@@ -153,7 +168,7 @@ class Worker:
         for counter in self.output:
             counter.start()
         try:
-            self.pid = self._child_pid(info_read)
+            self.pid = self.process.pid if container else self._child_pid(info_read)
         finally:
             os.close(info_read)
         header, _ = self.request(None, timeout=limits["start_seconds"])
@@ -194,7 +209,8 @@ class Worker:
             for counter in self.output:
                 counter.join(timeout=5)
             reason = self.output[1].start_of_text.decode(errors="replace").strip() or "no reason given"
-            raise SandboxUnavailable(f"bubblewrap could not isolate a worker on this machine: {reason}") from None
+            raise SandboxUnavailable(f"bubblewrap could not isolate a worker on this machine: {reason} "
+                                     f"{isolation.CONTAINER_HINT}") from None
 
     @property
     def printed_bytes(self):

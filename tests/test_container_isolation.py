@@ -1,0 +1,61 @@
+"""Grading where user namespaces are refused, as in an unprivileged Docker container (Gradescope).
+
+Every test runs its command under tests/tools/docker_seccomp.py: a seccomp filter
+that refuses `unshare`, `setns`, `clone3` and `clone` with a namespace flag,
+as Docker's default profile does, so bubblewrap cannot start. The default
+isolation then refuses to grade, and says what to do; the isolation mode
+"container" grades the wrong-submission table and the attack table with the
+verdicts bubblewrap gives (tests/test_wrong_submissions.py, run as it is).
+"""
+
+import os
+import subprocess
+import sys
+
+from conftest import ROOT
+
+from autograder import course
+
+UNDER_DOCKER_SECCOMP = [sys.executable, str(ROOT / "tests" / "tools" / "docker_seccomp.py")]
+WORKER_PROBE = """
+import numpy as np
+from autograder.sandbox.remote import Sandbox
+from autograder.sandbox import policy
+sandbox = Sandbox({"f": "def f(x):\\n    return 2 * x\\n"}, limits=policy.LIMITS)
+try:
+    print("result", sandbox.function("f")(np.ones(2)).tolist())
+finally:
+    sandbox.close()
+"""
+
+
+def run(command, **env):
+    return subprocess.run([*UNDER_DOCKER_SECCOMP, *command], capture_output=True, text=True, cwd=ROOT,
+                          env={**course.tool_environment(), **env}, timeout=3000)
+
+
+def test_the_filter_refuses_namespaces_as_docker_does():
+    assert run(["unshare", "--user", "true"]).returncode != 0
+    assert subprocess.run(["unshare", "--user", "true"]).returncode == 0  # allowed outside the filter
+
+
+def test_bubblewrap_refuses_clearly_where_namespaces_are_refused():
+    probe = run([sys.executable, "-c", WORKER_PROBE], MCDL_ISOLATION="bubblewrap")
+    assert probe.returncode != 0
+    assert "SandboxUnavailable: bubblewrap could not isolate a worker on this machine" in probe.stderr
+    assert 'grade with the isolation mode "container"' in probe.stderr
+
+
+def test_container_mode_grades_under_the_filter():
+    probe = run([sys.executable, "-c", WORKER_PROBE], MCDL_ISOLATION="container")
+    assert probe.returncode == 0 and "result [2.0, 2.0]" in probe.stdout, probe.stderr
+
+
+def test_container_mode_gives_the_verdicts_of_bubblewrap_on_every_wrong_submission_and_attack():
+    tests = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_wrong_submissions.py",
+                 "-k", "trusted_check or loses_exactly or other_forms"], MCDL_ISOLATION="container")
+    assert tests.returncode == 0, tests.stdout[-5000:]
+    assert " passed" in tests.stdout and " failed" not in tests.stdout
+    counted = int(tests.stdout.strip().splitlines()[-1].split(" passed")[0].split()[-1])
+    assert counted >= 120
+    assert os.environ.get("MCDL_ISOLATION", "bubblewrap") == "bubblewrap"  # this suite's own grading: bubblewrap
