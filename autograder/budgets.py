@@ -28,7 +28,7 @@ import numpy as np
 import threadpoolctl
 
 from autograder import checks
-from autograder.checks import GradingFailure
+from autograder.errors import GradingFailure
 from autograder.finite_differences import relative_error
 
 MB = 1e6

@@ -19,7 +19,7 @@ from nbgrader.api import Gradebook
 from traitlets import Bool, Float, Unicode
 
 from autograder import notebooks
-from autograder.checks import failure_lines
+from autograder.errors import failure_lines
 from autograder.secret import load_secret
 from autograder.trusted import grade_answers
 

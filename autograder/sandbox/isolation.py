@@ -13,9 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder import transport
+
 from . import policy
 
 PACKAGE = "mcdl_sandbox"
+TRANSPORT = "mcdl_transport"
 BOOT = (
     f"import sys; sys.path.insert(0, {policy.LIBRARY_ROOT!r}); "
     f"from {PACKAGE} import worker; worker.main(sys.argv[1:])"
@@ -44,13 +47,14 @@ def _python_paths():
 
 
 def _library_binds():
-    """(outside, inside) pairs: NumPy, its vendored libraries, and this package."""
+    """(outside, inside) pairs: NumPy, its vendored libraries, this package and the value codec."""
     numpy_dir = Path(np.__file__).resolve().parent
     binds = [(numpy_dir, "numpy")]
     vendored = numpy_dir.parent / "numpy.libs"
     if vendored.is_dir():
         binds.append((vendored, "numpy.libs"))
     binds.append((Path(__file__).resolve().parent, PACKAGE))
+    binds.append((Path(transport.__file__).resolve(), f"{TRANSPORT}.py"))  # the value codec, which protocol imports
     return [(str(outside), f"{policy.LIBRARY_ROOT}/{inside}") for outside, inside in binds]
 
 
