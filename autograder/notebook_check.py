@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder import assignments, notebooks
+from autograder import assignments, budgets, notebooks
 
 GRADER_IMPORT = re.compile(r"from\s+autograder\.assignments\s+import\s+(\w+)\s+as\s+grader")
 
@@ -139,7 +139,11 @@ def report_lines(assignment, verdicts, broken, *, width=160):
     lines += [f"  answer cell {grade_id} did not run: {failure}"[:width] for grade_id, failure in broken.items()]
     for verdict in verdicts:
         head = f"  {'PASS' if verdict.passed else 'FAIL'}  {verdict.grade_id} ({_points(verdict.points)})"
-        lines.append(head if verdict.passed else f"{head}: {verdict.failure}"[:width])
+        if not verdict.passed:
+            head = f"{head}: {verdict.failure}"[:width]
+        elif budgets.NOT_JUDGED in verdict.output:
+            head += f": its time {budgets.NOT_JUDGED} (NumPy's BLAS threads cannot be limited to one)"
+        lines.append(head)
     earned = sum(v.points for v in verdicts if v.passed)
     total = sum(v.points for v in verdicts)
     lines.append(f"Predicted visible score: {earned:g} of {total:g} points ({sum(v.passed for v in verdicts)} of "

@@ -128,3 +128,15 @@ def test_the_check_command_is_in_the_help():
     result = subprocess.run([sys.executable, "-m", "autograder", "--help"], capture_output=True, text=True,
                             cwd=ROOT, check=True)
     assert "check NOTEBOOK" in result.stdout
+
+
+def test_a_time_that_cannot_be_judged_here_is_said_so():
+    from autograder import budgets, notebook_check
+
+    printed = f"kernel: its time {budgets.NOT_JUDGED}"
+    verdicts = [notebook_check.CellVerdict("test_kernel_time_budget", 2, None, printed),
+                notebook_check.CellVerdict("test_kernel_values", 1, None, "")]
+    lines = notebook_check.report_lines("ps04_feedforward_networks", verdicts, {})
+    assert lines[1].startswith("  PASS  test_kernel_time_budget (2 points): its time cannot be judged on this machine")
+    assert lines[2] == "  PASS  test_kernel_values (1 point)"
+    assert lines[3].startswith("Predicted visible score: 3 of 3 points")
