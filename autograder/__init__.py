@@ -2,21 +2,29 @@
 
 The modules, from the bottom up (each uses only those above it in this list):
 
+- ``errors``: ``GradingFailure``, ``StudentError``, ``SandboxError``;
+  ``transport``: the plain numbers and arrays that cross between a worker and
+  the grader (and a student's own run);
 - ``secret``: the course secret, from which hidden inputs derive;
-- ``sandbox``: isolated workers that run answer cells (``policy`` states the
-  whole isolation), the value transport (``protocol``) and the proxies the
-  grader calls them through (``remote``);
 - ``finite_differences``: central differences, directional derivatives,
   relative error and the Taylor remainder test;
 - ``diagnostics``: names what is wrong with an array that should have matched;
 - ``checks``: the assertions test cells make (they raise ``GradingFailure``);
 - ``budgets``: time and memory budgets of the core kernels;
 - ``assignments``: one module per assignment with its graded checks;
+- ``notebooks``, ``notebook_check``: reading notebooks, and a student's
+  ``mcdl check``;
+- ``sandbox``: isolated workers that run answer cells (``policy`` states the
+  whole isolation, ``protocol`` the messages) and the proxies the grader calls
+  them through (``remote``);
 - ``answer_rules``: what an answer cell may use;
 - ``trusted``: grading a notebook's answers; ``nbgrader_plugin``: the same
   inside ``nbgrader autograde``;
-- ``notebooks``, ``course``, ``cli``: notebooks, the course's folders and the
-  ``mcdl`` command.
+- ``course``, ``cli``: the course's folders and the ``mcdl`` command.
+
+Everything a notebook imports (``assignments`` down to ``errors``, and
+``mcdl check``) stays on the portable side: it never imports the sandbox, the
+grading process, nbgrader or Dask (tests/test_student_path.py).
 """
 
 __version__ = "0.1.0"

@@ -28,7 +28,7 @@ import numpy as np
 import threadpoolctl
 
 from autograder import checks
-from autograder.checks import GradingFailure
+from autograder.errors import GradingFailure
 from autograder.finite_differences import relative_error
 
 MB = 1e6
@@ -296,8 +296,28 @@ def _keep_freed_memory():
     np.empty(30 << 17)
 
 
+@contextlib.contextmanager
+def one_blas_thread():
+    """Run the block with NumPy's BLAS on one thread; yields whether that could be done.
+
+    threadpoolctl cannot limit every BLAS (not macOS's Accelerate) and may not know a
+    platform's libraries at all; then the block runs with the threads BLAS chose.
+    """
+    try:
+        limiter = threadpoolctl.threadpool_limits(limits=1, user_api="blas")
+    except Exception:  # threadpoolctl could not inspect this process's libraries
+        yield False
+        return
+    with limiter:
+        try:
+            blas = [info for info in threadpoolctl.threadpool_info() if info.get("user_api") == "blas"]
+        except Exception:
+            blas = []
+        yield bool(blas) and all(info.get("num_threads") == 1 for info in blas)
+
+
 def estimated_ratio(func, budget, make_args, *, name, repeats=5):
-    """(estimated ratio to the reference, student's median seconds, floor's median seconds).
+    """(estimated ratio to the reference, student's median seconds, floor's median seconds, one thread?).
 
     The student's kernel and the floor run alternately on the same inputs, as
     grading runs a kernel: on one BLAS thread and timed in CPU seconds, so
@@ -305,18 +325,32 @@ def estimated_ratio(func, budget, make_args, *, name, repeats=5):
     (``_keep_freed_memory``) what the process did before. The
     ratio of their medians, over the reference's ratio to the floor, estimates
     the ratio that grading measures.
+
+    Where BLAS cannot be limited to one thread, CPU seconds count the work of
+    all its threads, which costs the floor's products at least what one thread
+    costs them: the estimate of a kernel that does those products and other work
+    can only fall, so a correct kernel never estimates too slow, but a slow one
+    (a loop of small products, which BLAS runs on one thread) may estimate too
+    fast (``check_time_budget`` says so).
     """
     args = make_args(0)
     own, floor = [], []
     _keep_freed_memory()
-    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread() as single:
         for round_ in range(repeats + 1):
             seconds = _cpu_seconds(func, args, name), _floor_seconds(budget.floor, args)
             if round_:  # the first round warms up
                 own.append(seconds[0])
                 floor.append(seconds[1])
     own_median, floor_median = float(np.median(own)), float(np.median(floor))
-    return own_median / floor_median / budget.reference_over_floor, own_median, floor_median
+    return own_median / floor_median / budget.reference_over_floor, own_median, floor_median, single
+
+
+NOT_JUDGED = "cannot be judged on this machine"
+
+
+def _threads(single):
+    return "on one thread" if single else "on all the threads of NumPy's BLAS, which cannot be limited to one here"
 
 
 def check_time_budget(func, reference, make_args, budget, *, name, advice=TIME_ADVICE):
@@ -324,19 +358,28 @@ def check_time_budget(func, reference, make_args, budget, *, name, advice=TIME_A
 
     Without a reference (a student's own run) the ratio is estimated on this
     machine from the kernel's floor (``estimated_ratio``), and a kernel that is
-    clearly too slow fails here too.
+    clearly too slow fails here too. Where BLAS cannot be limited to one thread,
+    an estimate past the failing point still fails (threads only lower it), and
+    any other says that time cannot be judged here.
     """
     if reference is None:
         if budget.floor is None:
             return None
-        estimate, own, floor = estimated_ratio(func, budget, make_args, name=name)
+        estimate, own, floor, single = estimated_ratio(func, budget, make_args, name=name)
         _record(estimate, VISIBLE_MARGIN * budget.ratio)
         if estimate > VISIBLE_MARGIN * budget.ratio:
             raise GradingFailure(
-                f"{name} is too slow: it took {own * 1e3:.1f} ms of CPU time on one thread, about "
+                f"{name} is too slow: it took {own * 1e3:.1f} ms of CPU time {_threads(single)}, about "
                 f"{estimate:.1f} times the reference kernel's time (estimated on this machine from the "
                 f"{floor * 1e3:.1f} ms of the work no kernel can avoid); the budget is {budget.ratio:g} times. "
                 f"{advice}")
+        if not single:
+            print(f"{name}: its time {NOT_JUDGED}, since NumPy's BLAS runs on several threads that threadpoolctl "
+                  f"cannot limit to one (as with macOS's Accelerate). It took {own * 1e3:.1f} ms of CPU time, about "
+                  f"{estimate:.1f} times the reference kernel's time, an estimate that threads make too low for a "
+                  "slow kernel but never too high for a fast one; grading measures it on one thread against the "
+                  f"reference. {advice}")
+            return estimate
         verdict = (f"within the budget of {budget.ratio:g} times" if estimate <= budget.ratio else
                    f"close to the budget of {budget.ratio:g} times, so grading may find it too slow. {advice}")
         print(f"{name} took {own * 1e3:.1f} ms of CPU time on one thread, about {estimate:.1f} times the "

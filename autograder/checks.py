@@ -10,42 +10,22 @@ sandbox or, in a student's own run, locally by the same rules (``call``).
 
 import contextlib
 import math
-import textwrap
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from autograder import transport
 from autograder.diagnostics import DEFAULT_RTOL, diagnose
+from autograder.errors import GradingFailure, SandboxError, StudentError, failure_lines  # noqa: F401 (re-exported)
 from autograder.finite_differences import (
     central_gradient,
     convergence_order,
     directional_derivative,
     taylor_remainders,
 )
-from autograder.sandbox import protocol
-from autograder.sandbox.remote import SandboxError, StudentError
 
 MIN_TAYLOR_ORDER = 1.8
-
-
-class GradingFailure(AssertionError):
-    """A check failed; the message is written for the student.
-
-    In a notebook, IPython shows only the message (through
-    ``_render_traceback_``), not the grader's internal frames.
-    """
-
-    def _render_traceback_(self):
-        first, *rest = failure_lines(str(self))
-        return ["\x1b[0;31mGradingFailure\x1b[0m: " + first, *rest]
-
-
-def failure_lines(message):
-    """A failure's message as a notebook shows it: lines of at most 88 characters,
-    broken at spaces only, continuation lines indented."""
-    return textwrap.wrap(message, width=88, subsequent_indent="    ", break_long_words=False,
-                         break_on_hyphens=False) or [""]
 
 
 @dataclass
@@ -97,10 +77,10 @@ def invoke(func, args):
 
 
 def transported(value):
-    """``value`` as it reaches the grader from its sandbox (``protocol.roundtrip``)."""
+    """``value`` as it reaches the grader from its sandbox (``transport.roundtrip``)."""
     try:
-        return protocol.roundtrip(value)
-    except protocol.UnsupportedValue as unsupported:
+        return transport.roundtrip(value)
+    except transport.UnsupportedValue as unsupported:
         raise StudentError("TypeError", f"returned {unsupported}, which is not a number or a NumPy array") from None
 
 

@@ -1,6 +1,10 @@
-"""The instructor's command line: ``mcdl <command>`` (or ``python -m autograder``).
+"""The course's command line: ``mcdl <command>`` (or ``python -m autograder``).
 
-Commands:
+For students (the light install, NumPy only):
+  check NOTEBOOK  run the visible tests of a problem set's notebook; one verdict per test cell
+                  and the predicted visible score
+
+For the instructor:
   release         regenerate exercises/ from solutions/ (run after editing a solution)
   check-release   exit 1 if exercises/ is not what ``release`` would write
   secret          create the course secret .mcdl_secret here (the course folder)
@@ -10,29 +14,39 @@ Commands:
   export canvas ID --gradebook FILE
                   fill ID's column of a Canvas gradebook export with the grades of grades.csv
 
-Every command acts on the course folder it runs in (the one holding nbgrader_config.py).
+The instructor's commands act on the course folder they run in (the one holding nbgrader_config.py).
+Each command imports what it needs when it runs: ``check`` needs nothing of the grading tools.
 """
 
 import argparse
 import os
-import shutil
 import sys
 from pathlib import Path
 
-from autograder import batch, course, secret
-from autograder.canvas import CanvasError
-from autograder.grades import GRADES_CSV
-from autograder.nbgrader_settings import RELEASE_DIRECTORY
-from autograder.notebooks import differing_notebooks
+
+def _check(args):
+    from autograder import notebook_check
+
+    assignment, verdicts, broken = notebook_check.check_notebook(args.notebook)
+    print("\n".join(notebook_check.report_lines(assignment, verdicts, broken)))
+    return 0 if all(v.passed for v in verdicts) and not broken else 1
 
 
 def _release(args):
+    from autograder import course
+
     course.generate_release(ids=args.assignments or None)
     print(f"exercises/ regenerated for: {', '.join(args.assignments or course.assignments())}")
     return 0
 
 
 def _check_release(args):
+    import shutil
+
+    from autograder import course
+    from autograder.nbgrader_settings import RELEASE_DIRECTORY
+    from autograder.notebooks import differing_notebooks
+
     fresh = course.release_in_copy()
     try:
         stale = differing_notebooks(fresh, course.course_root() / RELEASE_DIRECTORY)
@@ -46,6 +60,8 @@ def _check_release(args):
 
 
 def _secret(args):
+    from autograder import secret
+
     folder = Path.cwd()
     if not (folder / "nbgrader_config.py").is_file():
         print(f"mcdl secret: {folder} holds no nbgrader_config.py; run it in the course folder.", file=sys.stderr)
@@ -66,6 +82,9 @@ def _secret(args):
 
 
 def _grade(args):
+    from autograder import batch
+    from autograder.grades import GRADES_CSV
+
     summary = batch.grade(assignment=args.assignment, students=args.students, workers=args.workers,
                           scheduler=args.scheduler, force=args.force)
     print("\n".join(summary.lines()))
@@ -95,7 +114,7 @@ def _watch(args):
 
 
 def _export_canvas(args):
-    from autograder import canvas
+    from autograder import canvas, course
 
     root = course.course_root()
     grades = canvas.read_grades(root, args.assignment)
@@ -112,10 +131,25 @@ def _positive(text):
     return value
 
 
+def _expected_errors(command):
+    """The exceptions whose message is the whole story for ``command`` (printed, exit code 2)."""
+    if command == "check":
+        from autograder.notebook_check import CheckError
+
+        return (CheckError,)
+    from autograder import batch, course, secret
+    from autograder.canvas import CanvasError
+
+    return (course.NotACourse, secret.MissingSecret, LookupError, batch.GradingError, CanvasError, OSError)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="mcdl", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
+    student = commands.add_parser("check", help="run the visible tests of a problem set's notebook (students)")
+    student.add_argument("notebook", help="the notebook, e.g. ps04_feedforward_networks.ipynb")
+    student.set_defaults(run=_check)
     release = commands.add_parser("release", help="regenerate exercises/ from solutions/")
     release.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
     release.set_defaults(run=_release)
@@ -156,8 +190,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (course.NotACourse, secret.MissingSecret, LookupError, batch.GradingError,
-            CanvasError, OSError) as error:
+    except Exception as error:
+        if not isinstance(error, _expected_errors(args.command)):
+            raise
         print(f"mcdl {args.command}: {error}", file=sys.stderr)
         return 2
 

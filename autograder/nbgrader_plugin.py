@@ -21,7 +21,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Unicode
 
 from autograder import notebooks
-from autograder.checks import failure_lines
+from autograder.errors import failure_lines
 from autograder.results import Verdict
 from autograder.sandbox import policy
 from autograder.secret import load_secret

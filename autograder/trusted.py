@@ -16,10 +16,10 @@ import time
 
 from autograder import answer_rules, budgets
 from autograder.assignments import using_secret
-from autograder.checks import GradingFailure
+from autograder.errors import GradingFailure, SandboxError
 from autograder.results import Verdict, failure_kind
 from autograder.sandbox import policy
-from autograder.sandbox.remote import Sandbox, SandboxError
+from autograder.sandbox.remote import Sandbox
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ numbers and arrays (``protocol.py``), never as Python objects. Every check
 (``autograder.checks``) runs in the grader, on those plain values.
 
 The worker side (``worker``, ``protocol``, ``seccomp``, ``policy``) imports
-nothing outside this package: inside a worker it is the only code of the
-grader there is.
+nothing outside this package but the value codec ``autograder/transport.py``:
+inside a worker they are the only code of the grader there is. Nothing a
+notebook imports reaches this package (tests/test_student_path.py).
 """

@@ -13,20 +13,27 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder import transport
+
 from . import policy
 
 PACKAGE = "mcdl_sandbox"
+TRANSPORT = "mcdl_transport"
 BOOT = (
     f"import sys; sys.path.insert(0, {policy.LIBRARY_ROOT!r}); "
     f"from {PACKAGE} import worker; worker.main(sys.argv[1:])"
 )
 
 
+# Without bubblewrap's binds: the worker's package and the codec are loaded from their files under
+# the names they have inside bubblewrap; NumPy from its installation.
 CONTAINER_BOOT = (
-    "import sys, importlib.util; package = sys.argv.pop(1); sys.path.insert(0, sys.argv.pop(1)); "
-    f"spec = importlib.util.spec_from_file_location({PACKAGE!r}, package + '/__init__.py', "
-    "submodule_search_locations=[package]); module = importlib.util.module_from_spec(spec); "
-    f"sys.modules[{PACKAGE!r}] = module; spec.loader.exec_module(module); "
+    "import sys, importlib.util as u\n"
+    "def load(name, path, folder=None):\n"
+    "    spec = u.spec_from_file_location(name, path, submodule_search_locations=folder)\n"
+    "    sys.modules[name] = module = u.module_from_spec(spec); spec.loader.exec_module(module)\n"
+    "package, codec, numpy_parent = sys.argv[1:4]; del sys.argv[1:4]; sys.path.insert(0, numpy_parent)\n"
+    f"load({TRANSPORT!r}, codec); load({PACKAGE!r}, package + '/__init__.py', [package])\n"
     f"from {PACKAGE} import worker; worker.main(sys.argv[1:])"
 )
 CONTAINER_HINT = (
@@ -67,13 +74,14 @@ def _python_paths():
 
 
 def _library_binds():
-    """(outside, inside) pairs: NumPy, its vendored libraries, and this package."""
+    """(outside, inside) pairs: NumPy, its vendored libraries, this package and the value codec."""
     numpy_dir = Path(np.__file__).resolve().parent
     binds = [(numpy_dir, "numpy")]
     vendored = numpy_dir.parent / "numpy.libs"
     if vendored.is_dir():
         binds.append((vendored, "numpy.libs"))
     binds.append((Path(__file__).resolve().parent, PACKAGE))
+    binds.append((Path(transport.__file__).resolve(), f"{TRANSPORT}.py"))  # the value codec, which protocol imports
     return [(str(outside), f"{policy.LIBRARY_ROOT}/{inside}") for outside, inside in binds]
 
 
@@ -93,10 +101,10 @@ def container_command(mode, limits, socket_fd, arena_fd):
     imported (``-I -S``: no site-packages, no environment variables of Python).
     """
     numpy_parent = str(Path(np.__file__).resolve().parent.parent)
-    package = str(Path(__file__).resolve().parent)
+    package, codec = str(Path(__file__).resolve().parent), str(Path(transport.__file__).resolve())
     python = os.path.realpath(sys.executable)
-    return [python, "-I", "-S", "-B", "-c", CONTAINER_BOOT, package, numpy_parent, str(socket_fd), str(arena_fd),
-            mode, json.dumps(limits)]
+    return [python, "-I", "-S", "-B", "-c", CONTAINER_BOOT, package, codec, numpy_parent, str(socket_fd),
+            str(arena_fd), mode, json.dumps(limits)]
 
 
 def command(mode, limits, socket_fd, info_fd, arena_fd):

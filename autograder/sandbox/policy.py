@@ -7,8 +7,9 @@ A worker runs a student's answer cells. It is built to reach nothing:
    (65534), no capabilities, a new session, killed with its parent.
 2. **File system**: an empty, read-only root holding only the system
    libraries (``/usr``), the Python installation, NumPy and the worker's own
-   package (this folder), all read-only. No ``/proc``, ``/dev``, ``/tmp``,
-   course folder or home directory exists inside.
+   package (this folder, and the value codec ``autograder/transport.py``), all
+   read-only. No ``/proc``, ``/dev``, ``/tmp``, course folder or home directory
+   exists inside.
 3. **Resource limits** (``LIMITS``), set by the worker before any student code.
 4. **System calls**: after its imports, the worker loads a seccomp filter that
    allows exactly ``ALLOWED_SYSCALLS`` (and ``RESTRICTED_SYSCALLS`` with the
@@ -78,7 +79,6 @@ LIMITS = {
     "submission_seconds": 900.0,  # wall-clock time of grading one notebook
     "frame_bytes": 1 << 30,  # one message from a worker
     "arena_bytes": 32 << 20,  # shared memory for the arguments of a call (larger ones get their own)
-    "nesting": 32,  # depth of nested lists, tuples and dicts in a message
     "printed_bytes": 100_000,  # printed output beyond this is reported
     # one of ISOLATION_MODES; MCDL_ISOLATION sets it for every grading process of a machine
     "isolation": os.environ.get("MCDL_ISOLATION", "bubblewrap"),

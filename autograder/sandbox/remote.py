@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from autograder.errors import SandboxError, StudentError
+
 from . import isolation, policy, protocol
 from .isolation import SandboxUnavailable
 
@@ -33,18 +35,6 @@ __all__ = ["CallResult", "RemoteFunction", "Sandbox", "SandboxError", "SandboxUn
 
 
 CPUCLOCK_SCHED = 2  # Linux's encoding of a process's CPU-time clock: ((~pid) << 3) | 2
-
-
-class SandboxError(Exception):
-    """The worker could not do what was asked; the message is for the student."""
-
-
-class StudentError(Exception):
-    """Student code raised ``kind`` with ``message`` in the worker."""
-
-    def __init__(self, kind, message):
-        super().__init__(message)
-        self.kind, self.message = str(kind)[:100], str(message)
 
 
 @dataclass

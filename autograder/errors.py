@@ -1,0 +1,39 @@
+"""The exceptions of grading, at the bottom of the package.
+
+Everything a notebook imports (``assignments``, ``checks``, ``budgets``)
+raises or catches these, and so does the grading sandbox; this module imports
+only the standard library, so that the student path never needs the sandbox.
+"""
+
+import textwrap
+
+
+class GradingFailure(AssertionError):
+    """A check failed; the message is written for the student.
+
+    In a notebook, IPython shows only the message (through
+    ``_render_traceback_``), not the grader's internal frames.
+    """
+
+    def _render_traceback_(self):
+        first, *rest = failure_lines(str(self))
+        return ["\x1b[0;31mGradingFailure\x1b[0m: " + first, *rest]
+
+
+def failure_lines(message):
+    """A failure's message as a notebook shows it: lines of at most 88 characters,
+    broken at spaces only, continuation lines indented."""
+    return textwrap.wrap(message, width=88, subsequent_indent="    ", break_long_words=False,
+                         break_on_hyphens=False) or [""]
+
+
+class StudentError(Exception):
+    """Student code raised ``kind`` with ``message`` (in a worker or in a student's own run)."""
+
+    def __init__(self, kind, message):
+        super().__init__(message)
+        self.kind, self.message = str(kind)[:100], str(message)
+
+
+class SandboxError(Exception):
+    """The worker could not do what was asked; the message is for the student."""

@@ -1,0 +1,159 @@
+"""The same visible verdicts on macOS and Windows as on Linux.
+
+A student's notebook runs on their own machine. tests/visible_verdicts.py runs the visible
+tests of every problem set, for the solution and every wrong submission, in a subprocess;
+tests/simulated_platform/sitecustomize.py makes that subprocess behave as macOS or Windows
+does (no Linux symbols through ctypes, no /proc, no bubblewrap, no sched_getaffinity, and on
+Windows no resource, fcntl or termios modules) before the course's package is imported.
+
+Where BLAS cannot be limited to one thread (macOS's Accelerate), the visible time estimate
+must fail only what grading fails, and say otherwise that it cannot judge time there.
+
+The platform runs take minutes (every time-budget cell times kernels): they are marked slow.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import threadpoolctl
+from conftest import ROOT
+
+from autograder import budgets
+from autograder.errors import GradingFailure
+
+RUNNER = ROOT / "tests" / "visible_verdicts.py"
+SHIM = ROOT / "tests" / "simulated_platform"
+# What a student's machine does not have: the course secret and the grader's thread settings.
+CLEARED = ("MCDL_COURSE_SECRET", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONPATH")
+
+
+def visible_verdicts(tmp_path, simulate=None, *args, blas=None):
+    """The JSON of tests/visible_verdicts.py run on Linux or under a simulated platform."""
+    env = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    if simulate:
+        # bwrap (in /usr/bin) is not on PATH: only the interpreter's own folder is
+        env.update(MCDL_SIMULATE=simulate, PYTHONPATH=str(SHIM), PATH=str(os.path.dirname(sys.executable)))
+    if blas:
+        env["MCDL_SIMULATE_BLAS"] = blas
+    result = subprocess.run([sys.executable, str(RUNNER), *args], capture_output=True, text=True, env=env,
+                            cwd=tmp_path, timeout=3600)
+    assert result.returncode == 0, result.stderr[-5000:]
+    run = json.loads(result.stdout.splitlines()[-1])
+    assert run["platform"] == (simulate or "linux")
+    assert run["grading_modules_loaded"] == []
+    return run
+
+
+@pytest.fixture(scope="module")
+def linux(tmp_path_factory):
+    run = visible_verdicts(tmp_path_factory.mktemp("linux"))
+    assert run["blas_one_thread"]
+    return run["verdicts"]
+
+
+@pytest.mark.slow
+def test_the_verdicts_tell_the_submissions_apart(linux):
+    # Identical verdicts mean something only if they differ between submissions: the solution
+    # passes every visible test and most wrong submissions fail one.
+    assert all(table["solution"] == [] for table in linux.values())
+    wrong = [failing for table in linux.values() for name, failing in table.items() if name != "solution"]
+    assert len(wrong) > 70 and sum(bool(failing) for failing in wrong) > 0.6 * len(wrong)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("platform", ["darwin", "win32"])
+def test_visible_verdicts_are_the_same_as_on_linux(linux, platform, tmp_path):
+    run = visible_verdicts(tmp_path, platform)
+    assert run["blas_one_thread"]
+    assert run["verdicts"] == linux
+
+
+def _time_cells(failing):
+    return {cell for cell in failing if "_time_budget" in cell}
+
+
+@pytest.mark.slow
+def test_where_blas_threads_cannot_be_limited_time_is_failed_only_when_grading_fails_it(linux, tmp_path):
+    slow = {name for table in linux.values() for name, failing in table.items() if _time_cells(failing)}
+    timed = sorted(a for a, table in linux.items() if slow & set(table))
+    assert len(slow) >= 5  # the slow versions of the table, for most time budgets
+    run = visible_verdicts(tmp_path, "darwin", *timed, "--only", ",".join(sorted(slow)), blas="unlimited")
+    assert not run["blas_one_thread"]
+    for assignment in timed:
+        for name, failing in run["verdicts"][assignment].items():
+            expected = linux[assignment][name]
+            assert set(failing) - _time_cells(failing) == set(expected) - _time_cells(expected), (assignment, name)
+            for cell in _time_cells(failing):
+                if cell.endswith("(not judged)"):  # passed, saying it cannot judge time here
+                    continue
+                assert cell in expected, f"{assignment} {name}: {cell} fails where grading passes it"
+            for cell in _time_cells(expected):  # too slow: fails, or is not judged, never passes silently
+                assert cell in failing or f"{cell} (not judged)" in failing, (assignment, name, cell)
+
+
+# --- the cannot-limit branch of the time estimate, in this process ----------------------------------
+
+def test_blas_is_limited_to_one_thread_where_threadpoolctl_controls_it():
+    blas = [info for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"]
+    assert blas, "this machine's NumPy has a BLAS that threadpoolctl controls (OpenBLAS)"
+    with budgets.one_blas_thread() as single:
+        assert single
+        assert all(info["num_threads"] == 1 for info in threadpoolctl.threadpool_info()
+                   if info["user_api"] == "blas")
+
+
+def _no_blas_found():
+    return [{"user_api": "openmp", "num_threads": 4}]
+
+
+def _threadpoolctl_fails(*args, **kwargs):
+    raise AttributeError("dlsym(RTLD_DEFAULT, _dyld_image_count): symbol not found")
+
+
+@pytest.mark.parametrize("patch", [("threadpool_info", _no_blas_found), ("threadpool_limits", _threadpoolctl_fails)])
+def test_blas_that_cannot_be_limited_is_reported(patch, monkeypatch):
+    monkeypatch.setattr(threadpoolctl, *patch)
+    with budgets.one_blas_thread() as single:
+        assert single is False
+
+
+def _products(A, B):
+    return A @ B
+
+
+def _products_by_row(A, B):
+    out = np.empty((A.shape[0], B.shape[1]))
+    for i in range(A.shape[0]):
+        out[i] = (A[i][:, None] * B).sum(axis=0)  # no BLAS: element-wise products and sums
+    return out
+
+
+BUDGET = budgets.TimeBudget(ratio=2.0, floor=_products)
+
+
+def _make_args(round_):
+    rng = np.random.default_rng(round_)
+    return rng.standard_normal((400, 200)), rng.standard_normal((200, 300))
+
+
+def test_without_one_thread_a_fast_kernel_is_not_judged_and_a_slow_one_fails(monkeypatch, capsys):
+    monkeypatch.setattr(threadpoolctl, "threadpool_info", _no_blas_found)
+    with budgets.recording() as record:
+        estimate = budgets.check_time_budget(_products, None, _make_args, BUDGET, name="kernel")
+    printed = capsys.readouterr().out
+    assert budgets.NOT_JUDGED in printed and "threadpoolctl" in printed
+    assert estimate == record["measured"] < budgets.VISIBLE_MARGIN * BUDGET.ratio
+    # Row by row, without BLAS, the products take far longer in CPU time than one product, on any
+    # number of threads.
+    with pytest.raises(GradingFailure, match="too slow: .* on all the threads of NumPy's BLAS, which cannot"):
+        budgets.check_time_budget(_products_by_row, None, _make_args, BUDGET, name="kernel")
+
+
+def test_with_one_thread_a_fast_kernel_is_judged(capsys):
+    budgets.check_time_budget(_products, None, _make_args, BUDGET, name="kernel")
+    printed = capsys.readouterr().out
+    assert "on one thread" in printed and budgets.NOT_JUDGED not in printed
