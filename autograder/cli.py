@@ -11,6 +11,7 @@ For the instructor:
   grade ID        grade every submission of ID in parallel: autograded/, feedback/, grades.csv
   report ID       reports/ID.html: grades, failure rates, diagnosed mistakes, budget measurements
   watch ID        grade on submit: collect, grade and release the feedback of each new submission
+  gradescope ID   gradescope/ID.zip: a Gradescope autograder for ID (holds the course secret: keep it private)
   export canvas ID --gradebook FILE
                   fill ID's column of a Canvas gradebook export with the grades of grades.csv
 
@@ -113,6 +114,15 @@ def _watch(args):
     return 0
 
 
+def _gradescope(args):
+    from autograder import gradescope
+
+    path = gradescope.build_zip(assignment=args.assignment, visibility=args.visibility)
+    print(f"Wrote {path}: upload it as the autograder of a Gradescope programming assignment. It holds the "
+          f"course secret: keep it private, and delete it once uploaded.")
+    return 0
+
+
 def _export_canvas(args):
     from autograder import canvas, course
 
@@ -139,8 +149,10 @@ def _expected_errors(command):
         return (CheckError,)
     from autograder import batch, course, secret
     from autograder.canvas import CanvasError
+    from autograder.gradescope import GradescopeError
 
-    return (course.NotACourse, secret.MissingSecret, LookupError, batch.GradingError, CanvasError, OSError)
+    return (course.NotACourse, secret.MissingSecret, LookupError, batch.GradingError, CanvasError, GradescopeError,
+            OSError)
 
 
 def main(argv=None):
@@ -174,6 +186,13 @@ def main(argv=None):
     watching.add_argument("--interval", type=float, default=1.0, metavar="SECONDS",
                           help="how often to look for new submissions (default: 1)")
     watching.set_defaults(run=_watch)
+    to_gradescope = commands.add_parser("gradescope", help="write a Gradescope autograder zip for one problem set")
+    to_gradescope.add_argument("assignment", help="assignment id")
+    to_gradescope.add_argument("--visibility", default="after_published",
+                               choices=["hidden", "after_due_date", "after_published", "visible"],
+                               help="when students see each test cell's score and feedback (default: "
+                                    "after_published; every cell includes hidden cases)")
+    to_gradescope.set_defaults(run=_gradescope)
     export = commands.add_parser("export", help="write grades where a course keeps them")
     platforms = export.add_subparsers(dest="platform", required=True)
     to_canvas = platforms.add_parser("canvas", help="fill one column of a Canvas gradebook export")
