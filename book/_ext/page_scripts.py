@@ -9,22 +9,19 @@
 """
 
 
-def _dedupe_scripts(app, pagename, templatename, context, doctree):
+def _page_context(app, pagename, templatename, context, doctree):
     seen, kept = set(), []
     for script in context.get("script_files", []):
-        key = (str(script), tuple(sorted(getattr(script, "attributes", {}).items())))
+        # the same script added twice may differ in its priority, and its filename be None or ""
+        key = (str(getattr(script, "filename", script) or ""), tuple(sorted(getattr(script, "attributes", {}).items())))
         if key not in seen:
             seen.add(key)
             kept.append(script)
     context["script_files"] = kept
-
-
-def _default_mode(app, config):
-    config.html_theme_options = {**(config.html_theme_options or {})}
-    config.html_theme_options.setdefault("default_mode", "auto")
+    # pydata-sphinx-theme's layout reads the default colour mode from the page context
+    context["default_mode"] = context.get("default_mode") or "auto"
 
 
 def setup(app):
-    app.connect("config-inited", _default_mode)
-    app.connect("html-page-context", _dedupe_scripts)
+    app.connect("html-page-context", _page_context, priority=999)  # after the handlers that add scripts
     return {"parallel_read_safe": True, "parallel_write_safe": True}
