@@ -11,7 +11,6 @@
 import importlib.util
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import unquote, urlsplit
 
