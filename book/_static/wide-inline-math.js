@@ -23,7 +23,8 @@ function markScrollEdges(box) {
 
 function markScrollingMath() {
   for (const box of document.querySelectorAll("mjx-container")) {
-    const scrolls = box.scrollWidth > box.clientWidth + 1;
+    const byDesign = box.getAttribute("display") === "true" || box.classList.contains("mcdl-wide-inline");
+    const scrolls = byDesign && box.scrollWidth > box.clientWidth + 1;
     box.classList.toggle("mcdl-scrolls", scrolls);
     if (scrolls) {
       markScrollEdges(box);
