@@ -32,7 +32,8 @@ os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_paralleli
 os.environ["JAX_PLATFORMS"] = "cpu"
 os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})  # one CPU for every library's threads
 
-import json  # noqa: E402 (the thread settings above must come before the libraries load)
+import datetime  # noqa: E402 (the thread settings above must come before the libraries load)
+import json  # noqa: E402
 import platform  # noqa: E402
 import secrets  # noqa: E402
 import sys  # noqa: E402
@@ -45,7 +46,7 @@ import jaxlib  # noqa: E402
 import numpy as np  # noqa: E402
 import threadpoolctl  # noqa: E402
 import torch  # noqa: E402
-from interleaved import RUNS, medians  # noqa: E402 (scripts/, beside this file)
+from interleaved import RUNS, timings  # noqa: E402 (scripts/, beside this file)
 
 from autograder.assignments import budget_rng, using_secret  # noqa: E402
 from autograder.assignments import ps02_linear_layers as ps02  # noqa: E402
@@ -309,24 +310,33 @@ def measure(kernel, builder, arguments):
         errors[name] = agreement(reference_out, [np.asarray(x) for x in out])
         if errors[name] > AGREEMENT:
             raise SystemExit(f"{kernel}: {name} disagrees with the reference (relative error {errors[name]:.2e})")
-    seconds = medians({"reference": reference_call, **libraries})
-    return seconds, errors
+    runs = timings({"reference": reference_call, **libraries})
+    seconds = {name: float(np.median(spent)) for name, spent in runs.items()}
+    spread = {name: [float(min(spent)), float(max(spent))] for name, spent in runs.items()}
+    return seconds, spread, errors
 
 
 def machine():
     with open("/proc/cpuinfo") as info:
-        model = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), "unknown")
+        fields = dict(line.split(":", 1) for line in info.read().split("\n\n")[0].splitlines() if ":" in line)
+    fields = {key.strip(): value.strip() for key, value in fields.items()}
+    # a virtual machine may report only "AMD EPYC": the family and model numbers still name the generation
+    model = fields.get("model name", "unknown")
     # what np.show_runtime() reports, as data: every BLAS and OpenMP library loaded, its kernel and threads
     blas = [{**{key: pool.get(key) for key in ("internal_api", "version", "architecture", "num_threads",
                                                "threading_layer")}, "library": Path(pool["filepath"]).name}
             for pool in threadpoolctl.threadpool_info()]
     return {
-        "cpu": model, "cpus_used": 1, "python": platform.python_version(),
+        "cpu": model, "cpu_family": fields.get("cpu family"), "cpu_model": fields.get("model"),
+        "avx512": "avx512f" in fields.get("flags", "").split(),
+        "os": platform.freedesktop_os_release().get("PRETTY_NAME", platform.platform()),
+        "kernel": platform.release(), "date": datetime.date.today().isoformat(),
+        "cpus_used": 1, "python": platform.python_version(),
         "numpy": np.__version__, "torch": torch.__version__, "jax": jax.__version__,
         "jaxlib": jaxlib.__version__,
         "blas": blas, "torch_threads": torch.get_num_threads(),
         "xla_flags": os.environ["XLA_FLAGS"],
-        "runs": RUNS, "statistic": "median of interleaved runs, one warm-up call each",
+        "runs": RUNS, "statistic": "median of interleaved runs, one warm-up call each; spread: fastest and slowest run",
     }
 
 
@@ -340,13 +350,13 @@ def main(selected, write):
         if selected and assignment not in selected and kernel not in selected:
             continue
         for size, make, label in (("budget", budget_args, labels[0]), ("large", partial(large_args, rng), labels[1])):
-            seconds, errors = measure(kernel, builder, make())
+            seconds, spread, errors = measure(kernel, builder, make())
             ref_ms = 1e3 * seconds["reference"]
             ratios = {name: seconds["reference"] / seconds[name] for name in ("torch", "jax", "jax.jit")}
             print(f"{kernel:30s} {size:7s} {ref_ms:12.2f} {1e3 * seconds['torch']:9.2f} {ratios['torch']:9.2f} "
                   f"{ratios['jax']:8.2f} {ratios['jax.jit']:8.2f} {max(errors.values()):11.1e}", flush=True)
             results.append({"kernel": kernel, "assignment": assignment, "size": size, "shape": label,
-                            "seconds": seconds, "relative_error": errors})
+                            "seconds": seconds, "spread": spread, "relative_error": errors})
     if write:
         OUTPUT.parent.mkdir(exist_ok=True)
         if selected and OUTPUT.exists():  # measured again: these kernels; the others as they were

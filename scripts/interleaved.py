@@ -7,8 +7,8 @@ import numpy as np
 RUNS = 7
 
 
-def medians(calls, runs=RUNS):
-    """{name: median seconds} of each call in ``calls``: one warm-up each, then ``runs`` interleaved rounds."""
+def timings(calls, runs=RUNS):
+    """{name: [seconds of each run]} of each call in ``calls``: one warm-up each, then ``runs`` interleaved rounds."""
     for call in calls.values():
         call()
     spent = {name: [] for name in calls}
@@ -17,4 +17,9 @@ def medians(calls, runs=RUNS):
             start = time.perf_counter()
             call()
             spent[name].append(time.perf_counter() - start)
-    return {name: float(np.median(s)) for name, s in spent.items()}
+    return spent
+
+
+def medians(calls, runs=RUNS):
+    """{name: median seconds} of each call in ``calls`` (see ``timings``)."""
+    return {name: float(np.median(s)) for name, s in timings(calls, runs).items()}

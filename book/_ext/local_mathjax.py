@@ -3,7 +3,10 @@
 The book then renders its equations offline too (a reader behind a firewall,
 a laptop without a network, a headless browser in CI). MathJax comes from the
 ``django-static-mathjax`` wheel in requirements.txt; only its single-file SVG
-component (fonts included) is copied into ``_static/mathjax/``.
+component (fonts included) is copied into ``_static/mathjax/``, with the
+assistive extensions its menu loads on demand (the speech and braille explorer:
+``a11y/``, the MathML input it enriches through, and the speech rule engine's
+maps in ``sre/``), so that they too work offline.
 """
 
 import shutil
@@ -11,6 +14,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 COMPONENT = "tex-svg.js"
+ASSISTIVE = ("a11y", "input/mml.js", "input/mml", "sre")  # relative to the component's folder
 
 
 def _component_file():
@@ -22,9 +26,16 @@ def _component_file():
 
 def _copy_component(app, exception):
     if exception is None and app.builder.format == "html":
+        source = _component_file().parent
         target = Path(app.outdir) / "_static" / "mathjax"
         target.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(_component_file(), target / COMPONENT)
+        shutil.copy2(source / COMPONENT, target / COMPONENT)
+        for part in ASSISTIVE:
+            if (source / part).is_dir():
+                shutil.copytree(source / part, target / part, dirs_exist_ok=True)
+            else:
+                (target / part).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source / part, target / part)
 
 
 def setup(app):
