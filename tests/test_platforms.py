@@ -31,28 +31,47 @@ SHIM = ROOT / "tests" / "simulated_platform"
 CLEARED = ("MCDL_COURSE_SECRET", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONPATH")
 
 
-def visible_verdicts(tmp_path, simulate=None, *args, blas=None):
-    """The JSON of tests/visible_verdicts.py run on Linux or under a simulated platform."""
+def start_visible_verdicts(tmp_path, simulate=None, *args, blas=None):
+    """Start tests/visible_verdicts.py on Linux or under a simulated platform; ``finish`` reads its JSON."""
     env = {k: v for k, v in os.environ.items() if k not in CLEARED}
     if simulate:
         # bwrap (in /usr/bin) is not on PATH: only the interpreter's own folder is
         env.update(MCDL_SIMULATE=simulate, PYTHONPATH=str(SHIM), PATH=str(os.path.dirname(sys.executable)))
     if blas:
         env["MCDL_SIMULATE_BLAS"] = blas
-    result = subprocess.run([sys.executable, str(RUNNER), *args], capture_output=True, text=True, env=env,
-                            cwd=tmp_path, timeout=3600)
-    assert result.returncode == 0, result.stderr[-5000:]
-    run = json.loads(result.stdout.splitlines()[-1])
+    process = subprocess.Popen([sys.executable, str(RUNNER), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=env, cwd=tmp_path)
+    return process, simulate
+
+
+def finish(started):
+    process, simulate = started
+    stdout, stderr = process.communicate(timeout=3600)
+    assert process.returncode == 0, stderr[-5000:]
+    run = json.loads(stdout.splitlines()[-1])
     assert run["platform"] == (simulate or "linux")
     assert run["grading_modules_loaded"] == []
     return run
 
 
+def visible_verdicts(tmp_path, simulate=None, *args, blas=None):
+    """The JSON of tests/visible_verdicts.py run on Linux or under a simulated platform."""
+    return finish(start_visible_verdicts(tmp_path, simulate, *args, blas=blas))
+
+
 @pytest.fixture(scope="module")
-def linux(tmp_path_factory):
-    run = visible_verdicts(tmp_path_factory.mktemp("linux"))
-    assert run["blas_one_thread"]
-    return run["verdicts"]
+def runs(tmp_path_factory):
+    """{platform: run} of Linux, macOS-like and Windows-like, run side by side (the visible time
+    estimate counts CPU seconds on one BLAS thread, so running beside each other changes no verdict)."""
+    started = {platform: start_visible_verdicts(tmp_path_factory.mktemp(platform), simulate)
+               for platform, simulate in (("linux", None), ("darwin", "darwin"), ("win32", "win32"))}
+    return {platform: finish(run) for platform, run in started.items()}
+
+
+@pytest.fixture(scope="module")
+def linux(runs):
+    assert runs["linux"]["blas_one_thread"]
+    return runs["linux"]["verdicts"]
 
 
 @pytest.mark.slow
@@ -66,8 +85,8 @@ def test_the_verdicts_tell_the_submissions_apart(linux):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("platform", ["darwin", "win32"])
-def test_visible_verdicts_are_the_same_as_on_linux(linux, platform, tmp_path):
-    run = visible_verdicts(tmp_path, platform)
+def test_visible_verdicts_are_the_same_as_on_linux(linux, runs, platform):
+    run = runs[platform]
     assert run["blas_one_thread"]
     assert run["verdicts"] == linux
 
