@@ -18,6 +18,7 @@ grader's own test functions, sent as source code.
 """
 
 import json
+import math
 import socket
 import struct
 
@@ -34,6 +35,10 @@ MEMORY_PROBE = b"mcdl worker memory probe"  # a worker shows where it holds thes
 
 class ProtocolError(Exception):
     """The other side sent something that is not a valid message."""
+
+
+class MessageTooLarge(ProtocolError):
+    """A message larger than the receiver accepts; it was refused before it was read."""
 
 
 class UnsupportedValue(TypeError):
@@ -172,6 +177,31 @@ def decode(form, blobs, depth=0):
     raise ProtocolError("unknown value tag")
 
 
+def float64_bytes(form, depth=0):
+    """The bytes of a value's arrays once converted to float64 (at least 8 bytes an entry), read
+    from its form before any of its bytes are: what decoding it and checking it can cost."""
+    if depth > MAX_DEPTH or type(form) is not dict:
+        return 0
+    if "array" in form:
+        shape = form.get("shape")
+        if type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape):
+            return 0  # decode refuses it
+        try:
+            itemsize = max(np.dtype(str(form["array"])).itemsize, 8)
+        except (TypeError, ValueError):
+            return 0
+        return math.prod(shape) * itemsize
+    if type(form.get("tuple")) is list:
+        items = form["tuple"]
+    elif type(form.get("list")) is list:
+        items = form["list"]
+    elif type(form.get("dict")) is dict:
+        items = form["dict"].values()
+    else:
+        return 0
+    return sum(float64_bytes(item, depth + 1) for item in items)
+
+
 def roundtrip(value):
     """``value`` as the other side of a worker would receive it."""
     blobs = []
@@ -204,10 +234,12 @@ def send(sock, header, blobs=(), fds=()):
         sock.sendall(blob)
 
 
-def receive(sock, *, max_fds=0, max_bytes=policy.LIMITS["frame_bytes"]):
+def receive(sock, *, max_fds=0, max_bytes=policy.LIMITS["frame_bytes"], max_header_bytes=None):
     """Receive one message; returns (header, blobs, fds).
 
-    Raises EOFError when the other side is gone and ProtocolError for anything
+    max_bytes: of the whole message; max_header_bytes: of its JSON part.
+    Raises EOFError when the other side is gone, MessageTooLarge (before
+    reading it) for a message past these sizes and ProtocolError for anything
     that is not a well-formed message (after which the connection is unusable).
     """
     fds = []
@@ -220,8 +252,8 @@ def receive(sock, *, max_fds=0, max_bytes=policy.LIMITS["frame_bytes"]):
     else:
         prefix, rest = _recv_exactly(sock, 16), b""
     meta_size, blob_size = struct.unpack("<QQ", prefix)
-    if meta_size + blob_size > max_bytes:
-        raise ProtocolError("message too large")
+    if meta_size + blob_size > max_bytes or (max_header_bytes is not None and meta_size > max_header_bytes):
+        raise MessageTooLarge(f"{meta_size + blob_size} bytes")
     meta_bytes = rest + _recv_exactly(sock, meta_size - len(rest))
     try:
         meta = json.loads(meta_bytes)
