@@ -60,7 +60,7 @@ def concealed(text):
     if not values_concealed():
         return text
     lines = str(text).strip().splitlines()
-    line = _NUMBER.sub("#", lines[0] if lines else "")
+    line = " ".join(_NUMBER.sub("#", lines[0] if lines else "").split())
     return line if len(line) <= CONCEALED_TEXT_CHARS else line[:CONCEALED_TEXT_CHARS - 1] + "…"
 
 

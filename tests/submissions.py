@@ -941,6 +941,27 @@ class Attack(WrongSubmission):
 
 TRANSPOSED_DW = "\ndef linear_backward(G, X, W):\n    return G @ W.T, G.T @ X, G.sum(axis=0)\n"
 
+# Submissions that try to read hidden inputs (or the values expected on them) from the
+# feedback: tests/test_hidden_feedback.py checks that no entry of those arrays reaches it.
+HIDDEN_INPUT_ATTACKS = [
+    Attack(
+        "raises_repr_of_hidden_inputs", PS02,
+        {"linear_forward": "\ndef linear_forward(X, W, b):\n    raise ValueError(repr(X) + repr(W) + repr(b))\n"},
+        frozenset({"test_linear_forward_values"}), "raised ValueError",
+    ),
+    Attack(
+        "one_entry_wrong_to_see_the_expected_one", PS02,
+        {"linear_backward": "\ndef linear_backward(G, X, W):\n    dW = X.T @ G\n    dW[0, 0] += 1.0\n"
+                            "    return G @ W.T, dW, G.sum(axis=0)\n"},
+        frozenset({"test_linear_backward_dW"}), "wrong in 1 of",
+    ),
+    Attack(
+        "returns_an_input_entry", PS01,
+        {"relative_error": "\ndef relative_error(A, B):\n    return float(A.flat[-1])\n"},
+        frozenset({"test_relative_error_values", "test_relative_error_zero"}), "does not match",
+    ),
+]
+
 ATTACKS = [
     Attack(
         "patches_numpy_checks", PS02,
@@ -1078,6 +1099,7 @@ def numerical_gradient(f, X, h=1e-6):
         frozenset({"test_linear_backward_torch_dX", "test_linear_backward_torch_dW", "test_linear_backward_torch_db"}),
         "crashed the grading process",
     ),
+    *HIDDEN_INPUT_ATTACKS,
     Attack(
         "prints_megabytes", PS01,
         {"grad_weighted_least_squares": '''
