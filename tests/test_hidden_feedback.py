@@ -125,4 +125,4 @@ def test_concealed_student_text_is_one_short_line_without_digits():
     with diagnostics.concealing_values():
         short = diagnostics.concealed(text)
     assert len(short) <= diagnostics.CONCEALED_TEXT_CHARS and not re.search(r"\d", short)
-    assert short.startswith("array([[ #, #, #,")
+    assert short.startswith("array([[") and short.count("#") >= 4
