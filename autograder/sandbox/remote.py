@@ -373,7 +373,7 @@ class Sandbox:
         except OutOfTime:
             raise
         except SandboxError as error:
-            if self.budget_seconds is not None and self.spent_seconds() >= self.budget_seconds:
+            if self._out_of_time():
                 raise OutOfTime(f"stopped: this notebook reached its time limit for running your code "
                                 f"({self.budget_seconds:.0f} seconds in all) during this check") from error
             raise
@@ -381,6 +381,9 @@ class Sandbox:
             if outer:
                 self.spent += time.monotonic() - self._since
                 self._since = None
+
+    def _out_of_time(self):
+        return self.budget_seconds is not None and self.spent_seconds() >= self.budget_seconds
 
     def spent_seconds(self):
         """Wall-clock time the workers have taken so far (starting, defining, calls)."""
@@ -415,7 +418,8 @@ class Sandbox:
             try:
                 reply, _ = worker.request({"op": "define", "cell": cell, "code": code}, timeout=self._timeout())
             except SandboxError as error:
-                self.cell_errors[cell] = (f"running the cell: {error}", True)
+                if not (isinstance(error, OutOfTime) or self._out_of_time()):  # else the notebook's time is to blame
+                    self.cell_errors[cell] = (f"running the cell: {error}", True)
                 raise
             if "error" in reply:
                 kind, message = (list(reply["error"]) + ["", ""])[:2]
