@@ -941,6 +941,25 @@ class Attack(WrongSubmission):
 
 TRANSPOSED_DW = "\ndef linear_backward(G, X, W):\n    return G @ W.T, G.T @ X, G.sum(axis=0)\n"
 
+def sleeping(answers, seconds=29):
+    """Each answer, with its function sleeping ``seconds`` (under the 30 s call limit) before every call."""
+    sleep = "\n_sleep = np.lib._utils_impl.sys.modules['time'].sleep\n"
+    return {name: f"{code}{sleep}_{name} = {name}\ndef {name}(*args, **options):\n    _sleep({seconds})\n"
+                  f"    return _{name}(*args, **options)\n" for name, code in answers.items()}
+
+
+def returns_a_gigabyte(signature):
+    """An answer whose function returns 1 GiB of booleans (8 GiB as float64)."""
+    return f"def {signature}:\n    return np.ones(1 << 30, dtype=bool)\n"
+
+
+def claims_a_huge_reply(signature, value):
+    """An answer whose function writes, on the worker's socket, the start of a reply of 256 MiB of JSON."""
+    return ("import os, struct, sys\nFD = int(sys.argv[1])\n"
+            f"def {signature}:\n    os.write(FD, struct.pack('<QQ', 256 << 20, 0) + b'[{{}}' * 1000)\n"
+            f"    return {value}\n")
+
+
 # Submissions that try to read hidden inputs (or the values expected on them) from the
 # feedback: tests/test_hidden_feedback.py checks that no entry of those arrays reaches it.
 HIDDEN_INPUT_ATTACKS = [

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from submissions import claims_a_huge_reply, returns_a_gigabyte, sleeping
 from test_batch import PS01, mcdl
 from test_pipeline import cell_scores, filled, reference_answers, submit
 
@@ -25,17 +26,10 @@ from autograder.results import read_results
 
 pytestmark = pytest.mark.slow
 
-SLEEP = "\n_sleep = np.lib._utils_impl.sys.modules['time'].sleep\n"
 MEMORY_ATTACKS = {
-    "numerical_gradient": "def numerical_gradient(f, X, h=1e-6):\n    return np.ones(1 << 30, dtype=bool)\n",
-    "relative_error": "import os, struct, sys\nFD = int(sys.argv[1])\ndef relative_error(A, B):\n"
-                      "    os.write(FD, struct.pack('<QQ', 256 << 20, 0) + b'[{}' * 1000)\n    return 0.0\n",
+    "gigabyte": {"numerical_gradient": returns_a_gigabyte("numerical_gradient(f, X, h=1e-6)")},
+    "huge_reply": {"relative_error": claims_a_huge_reply("relative_error(A, B)", "0.0")},
 }
-
-
-def sleeping(answers, seconds=29):
-    return {name: f"{code}{SLEEP}_{name} = {name}\ndef {name}(*args, **options):\n    _sleep({seconds})\n"
-                  f"    return _{name}(*args, **options)\n" for name, code in answers.items()}
 
 
 def scratch_course(folder, attackers):
@@ -97,8 +91,7 @@ def batches(tmp_path_factory):
         "sleepers": scratch_course(tmp_path_factory.mktemp("sleepers") / "course",
                                    {f"sleeper_{i}": sleeping(reference) for i in range(2)}),
         "memory": scratch_course(tmp_path_factory.mktemp("memory") / "course",
-                                 {"gigabyte": {"numerical_gradient": MEMORY_ATTACKS["numerical_gradient"]},
-                                  "huge_reply": {"relative_error": MEMORY_ATTACKS["relative_error"]}}),
+                                 MEMORY_ATTACKS),
     }
     measured = {name: graded(folder) for name, folder in courses.items()}
     print({name: f"{seconds:.0f} s, largest grading process {mb:.0f} MB" for name, (seconds, mb) in measured.items()})

@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pytest
 from conftest import ROOT
-from submissions import SYSTEM_CALL_PROBES
+from submissions import SYSTEM_CALL_PROBES, claims_a_huge_reply, returns_a_gigabyte, sleeping
 
 from autograder import answer_rules
 from autograder.sandbox import policy, protocol
@@ -294,11 +294,8 @@ verdicts, _ = grade_answers("ps02_linear_layers", answers, list(graded_cells("ps
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, sorted(t for t, v in verdicts.items() if not v.passed))
 print(verdicts["test_linear_forward_values"].message)
 """
-GIGABYTE_ANSWERS = {
-    "linear_forward": "def linear_forward(X, W, b):\n    return np.ones(1 << 30, dtype=bool)\n",
-    "sigmoid": "import os, struct, sys\nFD = int(sys.argv[1])\ndef sigmoid(A):\n"
-               "    os.write(FD, struct.pack('<QQ', 256 << 20, 0) + b'[{}' * 1000)\n    return A\n",
-}
+GIGABYTE_ANSWERS = {"linear_forward": returns_a_gigabyte("linear_forward(X, W, b)"),
+                    "sigmoid": claims_a_huge_reply("sigmoid(A)", "A")}
 
 
 def grader_peak(answers):
@@ -324,13 +321,6 @@ def test_a_gigabyte_reply_leaves_the_grader_as_small_as_a_right_answer():
 
 
 # --- what a notebook's time may cost the class ------------------------------------------------------
-
-def sleeping(answers, seconds):
-    """Each answer, with its function sleeping ``seconds`` before every call."""
-    sleep = "\n_sleep = np.lib._utils_impl.sys.modules['time'].sleep\n"
-    return {name: f"{code}{sleep}_{name} = {name}\ndef {name}(*args, **options):\n    _sleep({seconds})\n"
-                  f"    return _{name}(*args, **options)\n" for name, code in answers.items()}
-
 
 def test_a_notebook_that_sleeps_is_stopped_at_its_time_budget_and_told_where():
     from conftest import TEST_SECRET, graded_cells, source_path
