@@ -954,8 +954,10 @@ def returns_a_gigabyte(signature):
 
 
 def claims_a_huge_reply(signature, value):
-    """An answer whose function writes, on the worker's socket, the start of a reply of 256 MiB of JSON."""
-    return ("import os, struct, sys\nFD = int(sys.argv[1])\n"
+    """An answer whose function writes, on the worker's socket, the start of a reply of 256 MiB of JSON
+    (through modules the worker has loaded: the answer rules forbid importing them)."""
+    return ("sys = np.lib._utils_impl.sys\nos, struct = sys.modules['os'], sys.modules['struct']\n"
+            "FD = int(sys.argv[1])\n"
             f"def {signature}:\n    os.write(FD, struct.pack('<QQ', 256 << 20, 0) + b'[{{}}' * 1000)\n"
             f"    return {value}\n")
 

@@ -126,3 +126,4 @@ def test_gigabyte_answers_cost_only_their_own_cells_and_no_grader_memory(batches
         failed = {cell for cell, (score, maximum) in scores.items() if score < maximum}
         assert failed and all(cell.startswith(lost) for cell in failed), scores
         assert results[student].score > 0
+        assert all("too large" in results[student].verdicts[cell].message for cell in failed)
