@@ -435,6 +435,7 @@ class Sandbox:
 
     def _start_uncharged(self, mode, before_cells):
         while True:
+            self._timeout()  # no worker is started for a call that may not run
             worker = Worker(mode=mode, limits=self.limits)
             fatal = self._fatal_cells()
             try:
