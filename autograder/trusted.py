@@ -12,6 +12,7 @@ writes each verdict into its test cell, where nbgrader scores it.
 import importlib
 import inspect
 import logging
+import os
 import secrets
 import time
 
@@ -60,16 +61,20 @@ def grade_answers(assignment, answers, test_ids, reference_answers, *, secret, l
         case (``diagnostics.concealing_values``).
     limits: overrides of ``sandbox.policy.LIMITS``. The notebook's workers get
         ``notebook_time_multiple`` times the time the reference answers' take
-        (``reference_seconds``), and at least ``notebook_time_floor_seconds``.
+        (``notebook_budget``), and at least ``notebook_time_floor_seconds``.
     Returns ({test id: Verdict}, {answer cell id: note}).
     """
     limits = {**policy.LIMITS, **(limits or {})}
-    budget = None
-    if limits["notebook_time_multiple"] is not None:
-        reference_time = reference_seconds(assignment, test_ids, reference_answers, secret=secret, limits=limits)
-        budget = max(limits["notebook_time_floor_seconds"], limits["notebook_time_multiple"] * reference_time)
+    budget = notebook_budget(assignment, test_ids, reference_answers, secret=secret, limits=limits)
     verdicts, notes, _ = _grade(assignment, answers, test_ids, reference_answers, secret, limits, budget)
     return verdicts, notes
+
+
+def load_factor():
+    """How many times slower than on an idle machine a process runs now, at most: the
+    machine's load average over the last minute per core, at least 1."""
+    cores = len(os.sched_getaffinity(0)) or 1
+    return max(1.0, os.getloadavg()[0] / cores)
 
 
 _reference_seconds = {}  # measured once per grading process: {(assignment, test ids, reference answers): seconds}
@@ -77,13 +82,27 @@ _reference_seconds = {}  # measured once per grading process: {(assignment, test
 
 def reference_seconds(assignment, test_ids, reference_answers, *, secret, limits):
     """The time the reference answers' workers take when graded as a submission, in this process
-    (on its machine and under its load), measured the first time it is asked for."""
+    (on its machine), measured the first time it is asked for, over the load factor then: the
+    time they would take on the machine idle."""
     key = (assignment, tuple(test_ids), tuple(sorted(reference_answers.items())))
     if key not in _reference_seconds:
+        load = load_factor()
         *_, seconds = _grade(assignment, reference_answers, test_ids, reference_answers, secret, limits, None)
-        _reference_seconds[key] = seconds
-        log.info("%s: the reference answers' workers took %.1f s", assignment, seconds)
+        _reference_seconds[key] = seconds / min(load, load_factor())  # the generous estimate
+        log.info("%s: the reference answers' workers took %.1f s at a load factor of %.1f",
+                 assignment, seconds, load)
     return _reference_seconds[key]
+
+
+def notebook_budget(assignment, test_ids, reference_answers, *, secret, limits):
+    """Seconds a notebook's workers may take in all (None when ``notebook_time_multiple`` is None):
+    the multiple of the reference's (``reference_seconds``) at the machine's load now, at least
+    the floor."""
+    if limits["notebook_time_multiple"] is None:
+        return None
+    reference_time = reference_seconds(assignment, test_ids, reference_answers, secret=secret, limits=limits)
+    return max(limits["notebook_time_floor_seconds"],
+               limits["notebook_time_multiple"] * reference_time * load_factor())
 
 
 def _grade(assignment, answers, test_ids, reference_answers, secret, limits, budget):

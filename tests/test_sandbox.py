@@ -7,6 +7,7 @@ nobody has found yet.
 
 import errno
 import os
+import re
 import subprocess
 import sys
 import time
@@ -333,16 +334,17 @@ def test_a_notebook_that_sleeps_is_stopped_at_its_time_budget_and_told_where():
     assignment = "ps01_gradient_checking"
     reference = notebooks.answer_cells(notebooks.load(source_path(assignment)))
     tests = list(graded_cells(assignment))
-    measured = reference_seconds(assignment, tests, reference, secret=TEST_SECRET, limits=policy.LIMITS)
-    budget = max(policy.LIMITS["notebook_time_floor_seconds"], policy.LIMITS["notebook_time_multiple"] * measured)
-    assert budget <= 30, measured  # what the done-when needs: stopped well under a minute
+    idle = reference_seconds(assignment, tests, reference, secret=TEST_SECRET, limits=policy.LIMITS)
+    assert idle * policy.LIMITS["notebook_time_multiple"] <= policy.LIMITS["notebook_time_floor_seconds"], idle
     start = time.monotonic()
     verdicts, notes = grade_answers(assignment, sleeping(reference, 29), tests, reference, secret=TEST_SECRET)
     elapsed = time.monotonic() - start
-    assert budget <= elapsed < budget + 10
     assert not any(v.passed for v in verdicts.values())
     stopped = [t for t, v in verdicts.items() if "stopped: this notebook reached its time limit" in v.message]
     assert stopped == [tests[0]]
     assert all("not run: this notebook reached its time limit" in verdicts[t].message for t in tests[1:])
-    assert notes == {"numerical_gradient": f"Grading stopped this function in {tests[0]}: the notebook reached its "
-                                           f"time limit for running your code ({budget:.0f} seconds in all)."}
+    assert list(notes) == ["numerical_gradient"]
+    budget = float(re.search(r"\((\d+) seconds in all\)", notes["numerical_gradient"])[1])
+    assert notes["numerical_gradient"] == (f"Grading stopped this function in {tests[0]}: the notebook reached its "
+                                           f"time limit for running your code ({budget:.0f} seconds in all).")
+    assert budget - 1 <= elapsed < budget + 10  # the floor, or more on a loaded machine
