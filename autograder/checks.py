@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from autograder import transport
-from autograder.diagnostics import DEFAULT_RTOL, diagnose
+from autograder.diagnostics import DEFAULT_RTOL, concealed, diagnose, values_concealed
 from autograder.errors import GradingFailure, SandboxError, StudentError, failure_lines  # noqa: F401 (re-exported)
 from autograder.finite_differences import (
     central_gradient,
@@ -101,7 +101,7 @@ def _failure(error, name):
     if isinstance(error, StudentError):
         if error.kind == "NotImplementedError":
             return GradingFailure(f"{name} is not implemented yet: its cell still raises NotImplementedError.")
-        return GradingFailure(f"{name} raised {error.kind}: {error.message}")
+        return GradingFailure(f"{name} raised {concealed(error.kind)}: {concealed(error.message)}")
     return GradingFailure(f"{name}: {error}")
 
 
@@ -167,7 +167,7 @@ def check_no_warnings(outcome, *, name):
     """Fail if the call that produced ``outcome`` raised any warning."""
     if outcome.warnings:
         raise GradingFailure(
-            f"{name} raised {len(outcome.warnings)} warning(s), for example {outcome.warnings[0]}. "
+            f"{name} raised {len(outcome.warnings)} warning(s), for example {concealed(outcome.warnings[0])}. "
             "A correct answer raises none."
         )
 
@@ -235,9 +235,10 @@ def check_gradient_directional(loss, X, grad, *, name, rng, n_directions=3, rtol
         if np.isclose(c, -1.0):
             raise GradingFailure(f"{name} has the wrong sign: it is minus the gradient.")
         if np.isfinite(c):
+            times = "the same multiple of" if values_concealed() else f"{c:.6g} times"
             raise GradingFailure(
-                f"{name} is off by a constant factor: along random directions it gives {c:.6g} "
-                "times the finite-difference slope."
+                f"{name} is off by a constant factor: along random directions it gives {times} "
+                "the finite-difference slope."
             )
     raise GradingFailure(
         f"{name} does not match the directional derivatives of the loss along random "
@@ -255,9 +256,10 @@ def check_taylor(loss, X, grad, *, name, rng):
     steps = 2.0 ** -np.arange(8, 14)
     order = convergence_order(steps, taylor_remainders(loss, X, grad, V, steps))
     if order < MIN_TAYLOR_ORDER:
+        falls = "more slowly than h^2" if values_concealed() else f"like h^{order:.2f}"
         raise GradingFailure(
             f"{name} fails the Taylor remainder test: |f(X+hV) - f(X) - h {name}.V| "
-            f"falls like h^{order:.2f}, but like h^2 for the true gradient."
+            f"falls {falls}, but like h^2 for the true gradient."
         )
 
 

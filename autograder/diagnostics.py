@@ -13,8 +13,18 @@ number, where every ratio is a "constant factor", any other ratio is not
 mentioned: the message gives the value got and the value expected.  For an
 array, a constant ratio that is not simple is still reported, because every
 entry is off by the same amount.
+
+On hidden cases (``concealing_values``, which the trusted grader sets for the
+whole of grading) no message holds a number computed from the inputs: no
+value got or expected, no ratio that is not simple; student text (exception
+messages, warnings) is cut to a short line without digits (``concealed``).
+A student's own run of the visible cases shows everything.
 """
 
+import contextlib
+import contextvars
+import math
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -23,6 +33,35 @@ import numpy as np
 from autograder.finite_differences import relative_error
 
 DEFAULT_RTOL = 1e-6
+
+
+_concealing = contextvars.ContextVar("concealing_values", default=False)
+CONCEALED_TEXT_CHARS = 80
+_NUMBER = re.compile(r"[0-9][0-9.eE+\-]*")
+
+
+@contextlib.contextmanager
+def concealing_values():
+    """Inside the block, messages hold no value of the inputs or results (hidden cases)."""
+    token = _concealing.set(True)
+    try:
+        yield
+    finally:
+        _concealing.reset(token)
+
+
+def values_concealed():
+    return _concealing.get()
+
+
+def concealed(text):
+    """Student text as feedback on a hidden case may show it: when values are concealed, its
+    first line without digits, at most ``CONCEALED_TEXT_CHARS`` long; otherwise all of it."""
+    if not values_concealed():
+        return text
+    lines = str(text).strip().splitlines()
+    line = " ".join(_NUMBER.sub("#", lines[0] if lines else "").split())
+    return line if len(line) <= CONCEALED_TEXT_CHARS else line[:CONCEALED_TEXT_CHARS - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -91,6 +130,8 @@ def _diagnose_number(got_array, expected_array, *, name, rtol, known_mistakes, f
     got, expected = got_array.item(), expected_array.item()
     got_text, expected_text = _two_numbers(got, expected)
     values = f"got {got_text}, expected {expected_text}"
+    if values_concealed():
+        expected_text, values = "not", "on a hidden case, whose values are not shown"
     if got == 0:
         return Diagnosis("zero", f"{name} is 0, but the right answer is {expected_text}.")
     mistake = _known_mistake(got_array, known_mistakes, name=name, rtol=rtol)
@@ -186,9 +227,10 @@ def diagnose(got, expected, *, name="the result", rtol=DEFAULT_RTOL,
                     "factor",
                     f"{name} is off by a constant factor: it is {described} times the right answer.",
                 )
+            times = "the same number of" if values_concealed() else _describe_number(c)
             return Diagnosis(
                 "factor",
-                f"{name} is off by a constant factor: all its values are {_describe_number(c)} "
+                f"{name} is off by a constant factor: all its values are {times} "
                 "times the right answer.",
             )
 
@@ -203,14 +245,15 @@ def diagnose(got, expected, *, name="the result", rtol=DEFAULT_RTOL,
     n_wrong = int(wrong_entries.sum())
     if 0 < n_wrong <= got.size // 2:
         first = tuple(int(i) for i in np.argwhere(wrong_entries)[0])
+        values = "" if values_concealed() else f": got {got[first]:.6g}, expected {expected[first]:.6g}"
         return Diagnosis(
             "some_entries",
             f"{name} is right in most entries but wrong in {n_wrong} of {got.size}; "
-            f"the first wrong entry is at index {first}: got {got[first]:.6g}, "
-            f"expected {expected[first]:.6g}.",
+            f"the first wrong entry is at index {first}{values}.",
         )
+    error = relative_error(got, expected)
+    error_text = f"about 1e{math.floor(math.log10(max(error, 1e-300))):+03d}" if values_concealed() else f"{error:.2e}"
     return Diagnosis(
         "mismatch",
-        f"{name} does not match: relative error {relative_error(got, expected):.2e} "
-        f"(allowed {rtol:.0e}).",
+        f"{name} does not match: relative error {error_text} (allowed {rtol:.0e}).",
     )

@@ -14,6 +14,7 @@ grading worker, which holds no other grader code, has it as ``mcdl_transport``
 """
 
 import json
+import math
 
 import numpy as np
 
@@ -161,6 +162,31 @@ def decode(form, blobs, depth=0):
     except Exception as error:  # any malformed detail, whatever NumPy raises for it
         raise ProtocolError(f"malformed value ({type(error).__name__})") from None
     raise ProtocolError("unknown value tag")
+
+
+def float64_bytes(form, depth=0):
+    """The bytes of a value's arrays once converted to float64 (at least 8 bytes an entry), read
+    from its form before any of its bytes are: what decoding it and checking it can cost."""
+    if depth > MAX_DEPTH or type(form) is not dict:
+        return 0
+    if "array" in form:
+        shape = form.get("shape")
+        if type(shape) is not list or not all(type(n) is int and n >= 0 for n in shape):
+            return 0  # decode refuses it
+        try:
+            itemsize = max(np.dtype(str(form["array"])).itemsize, 8)
+        except (TypeError, ValueError):
+            return 0
+        return math.prod(shape) * itemsize
+    if type(form.get("tuple")) is list:
+        items = form["tuple"]
+    elif type(form.get("list")) is list:
+        items = form["list"]
+    elif type(form.get("dict")) is dict:
+        items = form["dict"].values()
+    else:
+        return 0
+    return sum(float64_bytes(item, depth + 1) for item in items)
 
 
 def roundtrip(value):

@@ -12,10 +12,13 @@ writes each verdict into its test cell, where nbgrader scores it.
 import importlib
 import inspect
 import logging
+import os
+import secrets
 import time
 
 from autograder import answer_rules, budgets
 from autograder.assignments import using_secret
+from autograder.diagnostics import concealing_values
 from autograder.errors import GradingFailure, SandboxError
 from autograder.results import Verdict, failure_kind
 from autograder.sandbox import policy
@@ -52,19 +55,69 @@ def grade_answers(assignment, answers, test_ids, reference_answers, *, secret, l
     test_ids: the graded test cells' ids, ``test_<check>``, from the gradebook.
     reference_answers: {cell id: code} of the source notebook's answer cells
         (the functions graded, and reference kernels for time budgets).
-    secret: the course secret (``autograder.secret``).
-    limits: overrides of ``sandbox.policy.LIMITS``.
+    secret: the course secret (``autograder.secret``). Hidden cases derive
+        from it alone; budget inputs also from a nonce drawn for this call, so
+        they differ on every grading run. Verdicts show no value of a hidden
+        case (``diagnostics.concealing_values``).
+    limits: overrides of ``sandbox.policy.LIMITS``. The notebook's workers get
+        ``notebook_time_multiple`` times the time the reference answers' take
+        (``notebook_budget``), and at least ``notebook_time_floor_seconds``.
     Returns ({test id: Verdict}, {answer cell id: note}).
     """
-    module = importlib.import_module(f"autograder.assignments.{assignment}")
     limits = {**policy.LIMITS, **(limits or {})}
+    budget = notebook_budget(assignment, test_ids, reference_answers, secret=secret, limits=limits)
+    verdicts, notes, _ = _grade(assignment, answers, test_ids, reference_answers, secret, limits, budget)
+    return verdicts, notes
+
+
+def load_factor():
+    """How many times slower than on an idle machine a process runs now, at most: the
+    machine's load average over the last minute per core, at least 1."""
+    cores = len(os.sched_getaffinity(0)) or 1
+    return max(1.0, os.getloadavg()[0] / cores)
+
+
+_reference_seconds = {}  # measured once per grading process: {(assignment, test ids, reference answers): seconds}
+
+
+def reference_seconds(assignment, test_ids, reference_answers, *, secret, limits):
+    """The time the reference answers' workers take when graded as a submission, in this process
+    (on its machine), measured the first time it is asked for, over the load factor then: the
+    time they would take on the machine idle."""
+    key = (assignment, tuple(test_ids), tuple(sorted(reference_answers.items())))
+    if key not in _reference_seconds:
+        load = load_factor()
+        *_, seconds = _grade(assignment, reference_answers, test_ids, reference_answers, secret, limits, None)
+        _reference_seconds[key] = seconds / min(load, load_factor())  # the generous estimate
+        log.info("%s: the reference answers' workers took %.1f s at a load factor of %.1f",
+                 assignment, seconds, load)
+    return _reference_seconds[key]
+
+
+def notebook_budget(assignment, test_ids, reference_answers, *, secret, limits):
+    """Seconds a notebook's workers may take in all (None when ``notebook_time_multiple`` is None):
+    the multiple of the reference's (``reference_seconds``) at the machine's load now, at least
+    the floor."""
+    if limits["notebook_time_multiple"] is None:
+        return None
+    reference_time = reference_seconds(assignment, test_ids, reference_answers, secret=secret, limits=limits)
+    return max(limits["notebook_time_floor_seconds"],
+               limits["notebook_time_multiple"] * reference_time * load_factor())
+
+
+def _grade(assignment, answers, test_ids, reference_answers, secret, limits, budget):
+    """(verdicts, notes, seconds the student's workers took): ``grade_answers`` with the
+    notebook's time budget given (None: none)."""
+    module = importlib.import_module(f"autograder.assignments.{assignment}")
     deadline = time.monotonic() + limits["submission_seconds"]
     broken = {cell: rules for cell, code in answers.items() if (rules := answer_rules.violations(code))}
-    student = Sandbox({c: code for c, code in answers.items() if c not in broken}, limits=limits, deadline=deadline)
+    student = Sandbox({c: code for c, code in answers.items() if c not in broken}, limits=limits, deadline=deadline,
+                      budget_seconds=budget)
     reference = None
-    verdicts = {}
+    verdicts, notes = {}, {}
     try:
-        with using_secret(secret), budgets.recording() as measurement:
+        with using_secret(secret, run=secrets.token_hex(16)), concealing_values(), \
+                budgets.recording() as measurement:
             for test_id in test_ids:
                 measurement.clear()
                 check_name = test_id.removeprefix("test_")
@@ -79,6 +132,7 @@ def grade_answers(assignment, answers, test_ids, reference_answers, *, secret, l
                     continue
                 if "reference" in inspect.signature(check).parameters and reference is None:
                     reference = Sandbox(reference_answers, limits=limits)
+                out_of_time = budget is not None and student.spent_seconds() >= budget
                 try:
                     _run_check(check, student.function(function),
                                reference.function(function) if reference else None)
@@ -87,7 +141,10 @@ def grade_answers(assignment, answers, test_ids, reference_answers, *, secret, l
                     verdicts[test_id] = _failed(str(failure), measurement, failure)
                 except SandboxError as error:
                     verdicts[test_id] = _failed(f"{function}: {error}", measurement)
-        notes = {cell: f"This cell was not run: {'; '.join(rules)}." for cell, rules in broken.items()}
+                if not out_of_time and budget is not None and student.spent_seconds() >= budget:
+                    notes[function] = (f"Grading stopped this function in {test_id}: the notebook reached its "
+                                       f"time limit for running your code ({budget:.0f} seconds in all).")
+        notes.update({cell: f"This cell was not run: {'; '.join(rules)}." for cell, rules in broken.items()})
         for cell, (message, _) in student.cell_errors.items():
             notes[cell] = f"Running this cell failed: {message}"
         printed = student.total_printed_bytes()
@@ -99,4 +156,4 @@ def grade_answers(assignment, answers, test_ids, reference_answers, *, secret, l
         student.close()
         if reference is not None:
             reference.close()
-    return verdicts, notes
+    return verdicts, notes, student.spent_seconds()

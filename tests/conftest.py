@@ -19,6 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = course.assignments(ROOT)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes minutes (whole batches graded); deselect with -m 'not slow'")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def course_secret():
     """The test secret, set for the whole session as the grader sets the real one."""

@@ -941,6 +941,48 @@ class Attack(WrongSubmission):
 
 TRANSPOSED_DW = "\ndef linear_backward(G, X, W):\n    return G @ W.T, G.T @ X, G.sum(axis=0)\n"
 
+def sleeping(answers, seconds=29):
+    """Each answer, with its function sleeping ``seconds`` (under the 30 s call limit) before every call."""
+    sleep = "\n_sleep = np.lib._utils_impl.sys.modules['time'].sleep\n"
+    return {name: f"{code}{sleep}_{name} = {name}\ndef {name}(*args, **options):\n    _sleep({seconds})\n"
+                  f"    return _{name}(*args, **options)\n" for name, code in answers.items()}
+
+
+def returns_a_gigabyte(signature):
+    """An answer whose function returns 1 GiB of booleans (8 GiB as float64)."""
+    return f"def {signature}:\n    return np.ones(1 << 30, dtype=bool)\n"
+
+
+def claims_a_huge_reply(signature, value):
+    """An answer whose function writes, on the worker's socket, the start of a reply of 256 MiB of JSON
+    (through modules the worker has loaded: the answer rules forbid importing them)."""
+    return ("sys = np.lib._utils_impl.sys\nos, struct = sys.modules['os'], sys.modules['struct']\n"
+            "FD = int(sys.argv[1])\n"
+            f"def {signature}:\n    os.write(FD, struct.pack('<QQ', 256 << 20, 0) + b'[{{}}' * 1000)\n"
+            f"    return {value}\n")
+
+
+# Submissions that try to read hidden inputs (or the values expected on them) from the
+# feedback: tests/test_hidden_feedback.py checks that no entry of those arrays reaches it.
+HIDDEN_INPUT_ATTACKS = [
+    Attack(
+        "raises_repr_of_hidden_inputs", PS02,
+        {"linear_forward": "\ndef linear_forward(X, W, b):\n    raise ValueError(repr(X) + repr(W) + repr(b))\n"},
+        frozenset({"test_linear_forward_values"}), "raised ValueError",
+    ),
+    Attack(
+        "one_entry_wrong_to_see_the_expected_one", PS02,
+        {"linear_backward": "\ndef linear_backward(G, X, W):\n    dW = X.T @ G\n    dW[0, 0] += 1.0\n"
+                            "    return G @ W.T, dW, G.sum(axis=0)\n"},
+        frozenset({"test_linear_backward_dW"}), "wrong in 1 of",
+    ),
+    Attack(
+        "returns_an_input_entry", PS01,
+        {"relative_error": "\ndef relative_error(A, B):\n    return float(A.flat[-1])\n"},
+        frozenset({"test_relative_error_values", "test_relative_error_zero"}), "does not match",
+    ),
+]
+
 ATTACKS = [
     Attack(
         "patches_numpy_checks", PS02,
@@ -1078,6 +1120,7 @@ def numerical_gradient(f, X, h=1e-6):
         frozenset({"test_linear_backward_torch_dX", "test_linear_backward_torch_dW", "test_linear_backward_torch_db"}),
         "crashed the grading process",
     ),
+    *HIDDEN_INPUT_ATTACKS,
     Attack(
         "prints_megabytes", PS01,
         {"grad_weighted_least_squares": '''

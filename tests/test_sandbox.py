@@ -7,14 +7,18 @@ nobody has found yet.
 
 import errno
 import os
+import re
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
 from conftest import ROOT
-from submissions import SYSTEM_CALL_PROBES
+from submissions import SYSTEM_CALL_PROBES, claims_a_huge_reply, returns_a_gigabyte, sleeping
 
 from autograder import answer_rules
-from autograder.sandbox import protocol
+from autograder.sandbox import policy, protocol
 from autograder.sandbox.remote import Sandbox, SandboxError, StudentError
 
 # --- values ----------------------------------------------------------------------------------------
@@ -250,3 +254,97 @@ def test_a_notebook_that_runs_too_long_costs_only_its_remaining_checks():
     verdicts, _ = grade_answers("ps01_gradient_checking", {**reference, **slow}, tests, reference,
                                 secret=TEST_SECRET, limits={"submission_seconds": 1.0})
     assert any("took longer than 1 seconds" in v.message for v in verdicts.values()), verdicts
+
+
+# --- what a reply may cost the grader ---------------------------------------------------------------
+
+HUGE_REPLIES = {
+    "bools": "def bools(X):\n    return np.ones(8 << 20, dtype=bool)\n",  # 8 MiB, 64 MiB as float64
+    "dicts": "def dicts(X):\n    return [{}] * 200_000\n",  # 2.2 MB of JSON
+    "header": "import os, struct, sys\nFD = int(sys.argv[1])\ndef header(X):\n"
+              "    os.write(FD, struct.pack('<QQ', 256 << 20, 0) + b'[{}' * 1000)\n    return 1\n",
+    "fine": "def fine(X):\n    return 2.0 * X\n",
+}
+
+
+@pytest.mark.parametrize("name, says", [("bools", "result is too large: 67 MB as float64 numbers, more than the"),
+                                        ("dicts", "reply was too large"), ("header", "reply was too large")])
+def test_a_reply_larger_than_its_arguments_allow_costs_only_that_call(name, says):
+    box = Sandbox(HUGE_REPLIES, call_seconds=10, result_floor_bytes=1 << 20)
+    X = np.ones((100, 100))  # 80 kB: results up to 4 times that, at least 1 MiB, as float64
+    try:
+        with pytest.raises(SandboxError, match=says):
+            box.call(name, (X,))
+        assert np.array_equal(box.call("fine", (X,)).value, 2 * X)
+        allowed = box.call("bools", (np.ones((2 << 20) + 1),)).value  # 4 times its arguments as float64
+        assert allowed.dtype == bool and allowed.size == 8 << 20
+    finally:
+        box.close()
+
+
+GRADER_PEAK = """
+import resource, sys
+sys.path.insert(0, {tests!r})
+from conftest import TEST_SECRET, graded_cells, source_path
+from autograder import notebooks
+from autograder.trusted import grade_answers
+reference = notebooks.answer_cells(notebooks.load(source_path("ps02_linear_layers")))
+answers = {{**reference, **{answers!r}}}
+verdicts, _ = grade_answers("ps02_linear_layers", answers, list(graded_cells("ps02_linear_layers")), reference,
+                            secret=TEST_SECRET, limits={{"notebook_time_multiple": None}})
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, sorted(t for t, v in verdicts.items() if not v.passed))
+print(verdicts["test_linear_forward_values"].message)
+print(verdicts["test_sigmoid_values"].message)
+"""
+GIGABYTE_ANSWERS = {"linear_forward": returns_a_gigabyte("linear_forward(X, W, b)"),
+                    "sigmoid": claims_a_huge_reply("sigmoid(A)", "A")}
+
+
+def grader_peak(answers):
+    """(peak resident kB of a grading process, failed test cells, messages of linear_forward and sigmoid)."""
+    script = GRADER_PEAK.format(tests=str(ROOT / "tests"), answers=answers)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    sizes, *messages = result.stdout.splitlines()[-3:]
+    peak, failed = sizes.split(" ", 1)
+    return int(peak), failed, messages
+
+
+def test_a_gigabyte_reply_leaves_the_grader_as_small_as_a_right_answer():
+    """A notebook whose answers return 1 GiB of booleans, or a reply that claims 256 MiB of JSON,
+    costs its grading process less than 50 MB more than the right answers (it reached 9.3 GB and
+    6.8 GB when replies were decoded and converted before their size was checked)."""
+    right, none_failed, _ = grader_peak({})
+    attacked, failed, (gigabyte, huge_reply) = grader_peak(GIGABYTE_ANSWERS)
+    assert none_failed == "[]"
+    assert failed == "['test_linear_forward_values', 'test_sigmoid_stable', 'test_sigmoid_values']"
+    assert "result is too large: 8590 MB as float64 numbers" in gigabyte
+    assert "reply was too large" in huge_reply
+    assert attacked < right + 50_000, (right, attacked)  # kilobytes
+
+
+# --- what a notebook's time may cost the class ------------------------------------------------------
+
+def test_a_notebook_that_sleeps_is_stopped_at_its_time_budget_and_told_where():
+    from conftest import TEST_SECRET, graded_cells, source_path
+
+    from autograder import notebooks
+    from autograder.trusted import grade_answers, reference_seconds
+
+    assignment = "ps01_gradient_checking"
+    reference = notebooks.answer_cells(notebooks.load(source_path(assignment)))
+    tests = list(graded_cells(assignment))
+    idle = reference_seconds(assignment, tests, reference, secret=TEST_SECRET, limits=policy.LIMITS)
+    assert idle * policy.LIMITS["notebook_time_multiple"] <= policy.LIMITS["notebook_time_floor_seconds"], idle
+    start = time.monotonic()
+    verdicts, notes = grade_answers(assignment, sleeping(reference, 29), tests, reference, secret=TEST_SECRET)
+    elapsed = time.monotonic() - start
+    assert not any(v.passed for v in verdicts.values())
+    stopped = [t for t, v in verdicts.items() if "stopped: this notebook reached its time limit" in v.message]
+    assert stopped == [tests[0]]
+    assert all("not run: this notebook reached its time limit" in verdicts[t].message for t in tests[1:])
+    assert list(notes) == ["numerical_gradient"]
+    budget = float(re.search(r"\((\d+) seconds in all\)", notes["numerical_gradient"])[1])
+    assert notes["numerical_gradient"] == (f"Grading stopped this function in {tests[0]}: the notebook reached its "
+                                           f"time limit for running your code ({budget:.0f} seconds in all).")
+    assert budget - 1 <= elapsed < budget + 10  # the floor, or more on a loaded machine

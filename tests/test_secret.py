@@ -210,3 +210,34 @@ def test_grading_uses_the_secret_of_the_course():
     first, again, other = grade("secret A"), grade("secret A"), grade("secret B")
     assert first.passed and again == first  # the inputs the table was made for, the same twice
     assert not other.passed and "without the bias" in other.message  # another course, other inputs
+
+
+def test_budget_inputs_are_fresh_on_every_grading_run_and_hidden_cases_are_not(monkeypatch):
+    from autograder import notebooks
+    from autograder.sandbox.remote import Sandbox
+    from autograder.trusted import grade_answers
+
+    source = ROOT / "solutions" / "ps02_linear_layers" / "ps02_linear_layers.ipynb"
+    reference = notebooks.answer_cells(notebooks.load(source))
+    tests = ["test_dense_tanh_backward_dX", "test_dense_tanh_backward_memory_budget"]
+    sent = []
+    call, measure = Sandbox.call, Sandbox.measure_memory
+    monkeypatch.setattr(Sandbox, "call", lambda self, name, args, **o: sent.append(args) or call(self, name, args, **o))
+    monkeypatch.setattr(Sandbox, "measure_memory",
+                        lambda self, name, args: sent.append(args) or measure(self, name, args))
+
+    def arguments_of_one_run():
+        sent.clear()
+        verdicts, _ = grade_answers("ps02_linear_layers", reference, tests, reference, secret="one",
+                                    limits={"notebook_time_multiple": None})
+        assert all(v.passed for v in verdicts.values()), verdicts
+        big = [args for args in sent if args[0].size >= 1000 * 500]  # G of the budget inputs
+        return big, [args for args in sent if args[0].size < 1000 * 500]
+
+    budget_first, hidden_first = arguments_of_one_run()
+    budget_again, hidden_again = arguments_of_one_run()
+    assert len(budget_first) == len(budget_again) == 1 and len(hidden_first) == len(hidden_again) > 3
+    for first, again in zip(budget_first[0], budget_again[0], strict=True):
+        assert first.shape == again.shape and not np.array_equal(first, again)
+    for first, again in zip(hidden_first, hidden_again, strict=True):
+        assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))

@@ -10,7 +10,10 @@ on other values.
 The visible inputs come from a public seed. The hidden cases and the budget
 inputs derive from the course secret (``autograder.secret``), which the
 trusted grading process sets with ``using_secret`` for the duration of grading;
-without it they raise ``MissingSecret``.
+without it they raise ``MissingSecret``. Hidden cases depend on the secret
+alone (the same submission always gets the same score); budget inputs also on
+the grading run (``run``: a nonce drawn for each graded notebook), so that no
+stored answer can match them.
 """
 
 import contextlib
@@ -25,22 +28,25 @@ HIDDEN_CASES = 3  # generators per hidden case
 CASES = ("hidden", "visible")
 
 _secret = None  # the course secret while grading (set by using_secret), else None
+_run = None  # the grading run's nonce (set by using_secret), else None
 _public_budget_inputs = False  # True inside a budget check run with case="visible"
 
 
 @contextlib.contextmanager
-def using_secret(secret):
+def using_secret(secret, run=None):
     """Derive hidden cases and budget inputs from ``secret`` inside the block.
 
     ``None`` (or an empty string) means no secret: hidden inputs then raise
-    MissingSecret. The previous secret is restored on exit.
+    MissingSecret. run: a nonce of the grading run (a string), from which the
+    budget inputs derive too; None gives the same budget inputs on every run.
+    The previous secret and run are restored on exit.
     """
-    global _secret
-    previous, _secret = _secret, secret or None
+    global _secret, _run
+    previous, _secret, _run = (_secret, _run), secret or None, run
     try:
         yield
     finally:
-        _secret = previous
+        _secret, _run = previous
 
 
 def current_secret():
@@ -68,12 +74,14 @@ def rngs(case, label=None):
 
 def budget_rng(label, round_):
     """The generator of round ``round_`` of the budget inputs named ``label``:
-    derived from the course secret, or from a public seed inside a budget
-    check run with ``case="visible"`` (a student's own run).
+    derived from the course secret and the grading run's nonce, or from a
+    public seed inside a budget check run with ``case="visible"`` (a
+    student's own run).
     """
     if _public_budget_inputs:
         return np.random.default_rng(derive_seed("public", "budget", label, round_))
-    return np.random.default_rng(derive_seed(current_secret(), "budget", label, round_))
+    run = () if _run is None else ("run", _run)
+    return np.random.default_rng(derive_seed(current_secret(), "budget", *run, label, round_))
 
 
 def budget_check(check):

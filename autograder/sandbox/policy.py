@@ -77,7 +77,17 @@ LIMITS = {
     "call_seconds": 30.0,  # wall-clock time of one definition or call
     "start_seconds": 60.0,  # starting a worker
     "submission_seconds": 900.0,  # wall-clock time of grading one notebook
-    "frame_bytes": 1 << 30,  # one message from a worker
+    # The wall-clock time a notebook's workers may take in all (starting, defining its cells,
+    # its calls): this multiple of what the reference solution's take when graded by the same
+    # grading process, and at least the floor. None: no such budget.
+    "notebook_time_multiple": 10.0,
+    "notebook_time_floor_seconds": 20.0,
+    "frame_bytes": 1 << 30,  # one message to a worker
+    # A worker's reply: its JSON part, and its arrays counted as float64 (what the checks
+    # convert them to), at most this multiple of the arguments of the call or the floor.
+    "reply_header_bytes": 1 << 20,
+    "result_multiple": 4,
+    "result_floor_bytes": 32 << 20,
     "arena_bytes": 32 << 20,  # shared memory for the arguments of a call (larger ones get their own)
     "printed_bytes": 100_000,  # printed output beyond this is reported
     # one of ISOLATION_MODES; MCDL_ISOLATION sets it for every grading process of a machine

@@ -27,9 +27,14 @@ else:
 # The codec, as the worker and the grader's side use it.
 NUMERIC_KINDS, LeftInPlace = transport.NUMERIC_KINDS, transport.LeftInPlace
 encode, decode, roundtrip = transport.encode, transport.decode, transport.roundtrip
+float64_bytes = transport.float64_bytes
 ProtocolError, UnsupportedValue = transport.ProtocolError, transport.UnsupportedValue
 
 MEMORY_PROBE = b"mcdl worker memory probe"  # a worker shows where it holds these bytes
+
+
+class MessageTooLarge(ProtocolError):
+    """A message larger than the receiver accepts; it was refused before it was read."""
 
 
 # --- frames -------------------------------------------------------------------------------------
@@ -57,10 +62,12 @@ def send(sock, header, blobs=(), fds=()):
         sock.sendall(blob)
 
 
-def receive(sock, *, max_fds=0, max_bytes=policy.LIMITS["frame_bytes"]):
+def receive(sock, *, max_fds=0, max_bytes=policy.LIMITS["frame_bytes"], max_header_bytes=None):
     """Receive one message; returns (header, blobs, fds).
 
-    Raises EOFError when the other side is gone and ProtocolError for anything
+    max_bytes: of the whole message; max_header_bytes: of its JSON part.
+    Raises EOFError when the other side is gone, MessageTooLarge (before
+    reading it) for a message past these sizes and ProtocolError for anything
     that is not a well-formed message (after which the connection is unusable).
     """
     fds = []
@@ -73,8 +80,8 @@ def receive(sock, *, max_fds=0, max_bytes=policy.LIMITS["frame_bytes"]):
     else:
         prefix, rest = _recv_exactly(sock, 16), b""
     meta_size, blob_size = struct.unpack("<QQ", prefix)
-    if meta_size + blob_size > max_bytes:
-        raise ProtocolError("message too large")
+    if meta_size + blob_size > max_bytes or (max_header_bytes is not None and meta_size > max_header_bytes):
+        raise MessageTooLarge(f"{meta_size + blob_size} bytes")
     meta_bytes = rest + _recv_exactly(sock, meta_size - len(rest))
     try:
         meta = json.loads(meta_bytes)

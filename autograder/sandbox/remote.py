@@ -10,6 +10,7 @@ back to see what the worker changed in place. Time is the worker's CPU time
 by the grader.
 """
 
+import contextlib
 import ctypes
 import inspect
 import json
@@ -31,10 +32,19 @@ from autograder.errors import SandboxError, StudentError
 from . import isolation, policy, protocol
 from .isolation import SandboxUnavailable
 
-__all__ = ["CallResult", "RemoteFunction", "Sandbox", "SandboxError", "SandboxUnavailable", "StudentError"]
+__all__ = ["CallResult", "OutOfTime", "RemoteFunction", "ResultTooLarge", "Sandbox", "SandboxError",
+           "SandboxUnavailable", "StudentError"]
 
 
 CPUCLOCK_SCHED = 2  # Linux's encoding of a process's CPU-time clock: ((~pid) << 3) | 2
+
+
+class ResultTooLarge(SandboxError):
+    """A reply larger than the call's arguments can justify, refused before it was decoded."""
+
+
+class OutOfTime(SandboxError):
+    """The notebook's time budget ran out (``Sandbox.budget_seconds``)."""
 
 
 @dataclass
@@ -101,6 +111,17 @@ class _WorkerMemory(list):
             return read_process_memory(self.pid, address, size) if size else bytearray()
         except OSError as error:
             raise protocol.ProtocolError(f"cannot read the result ({error})") from None
+
+
+def _float64_bytes(value):
+    """Bytes of the arrays in ``value`` (also inside lists, tuples and dicts) as float64 numbers."""
+    if isinstance(value, np.ndarray):
+        return value.size * max(value.itemsize, 8)
+    if type(value) in (list, tuple):
+        return sum(_float64_bytes(v) for v in value)
+    if type(value) is dict:
+        return sum(_float64_bytes(v) for v in value.values())
+    return 0
 
 
 def _memfd(data):
@@ -177,9 +198,10 @@ class Worker:
         except (OSError, TypeError, ValueError):
             return False
 
-    def memory(self, blobs):
-        """The blobs of the last reply, able to read the arrays the worker left in place."""
-        return _WorkerMemory(self.pid, blobs, self.limits["frame_bytes"])
+    def memory(self, blobs, limit):
+        """The blobs of the last reply, able to read the arrays the worker left in place
+        (``limit`` bytes at most)."""
+        return _WorkerMemory(self.pid, blobs, limit)
 
     def _child_pid(self, info_read):
         """The worker's process id, from bubblewrap's --info-fd."""
@@ -206,14 +228,24 @@ class Worker:
     def printed_bytes(self):
         return sum(counter.count for counter in self.output)
 
-    def request(self, header, blobs=(), fds=(), *, timeout=None):
-        """Send a request (None: just wait) and return the reply (header, blobs)."""
+    def request(self, header, blobs=(), fds=(), *, timeout=None, max_reply_bytes=None):
+        """Send a request (None: just wait) and return the reply (header, blobs).
+
+        max_reply_bytes: the largest reply accepted (its arrays' bytes and its JSON part);
+        a larger one is refused unread (ResultTooLarge) and the worker stopped.
+        """
         timeout = timeout or self.limits["call_seconds"]
         self.sock.settimeout(timeout)
+        header_limit = self.limits["reply_header_bytes"]
         try:
             if header is not None:
                 protocol.send(self.sock, header, blobs, fds)
-            reply, reply_blobs, _ = protocol.receive(self.sock)
+            reply, reply_blobs, _ = protocol.receive(
+                self.sock, max_bytes=(max_reply_bytes or self.limits["frame_bytes"]) + header_limit,
+                max_header_bytes=header_limit)
+        except protocol.MessageTooLarge as error:
+            self.close()
+            raise ResultTooLarge(f"its reply was too large ({error}) and was refused") from None
         except TimeoutError:
             self.close()
             raise SandboxError(f"it did not finish within {timeout:.0f} seconds (an endless loop?)") from None
@@ -319,15 +351,49 @@ class Sandbox:
     is reported; one that hangs or kills the worker is left out of the
     restarted workers, so only the functions it defines are lost.
     deadline: a time.monotonic() value after which no more calls are made.
+    budget_seconds: the wall-clock time its workers may take in all (starting,
+        defining the cells, calls); the call running when it runs out is
+        stopped (OutOfTime). ``spent_seconds()`` is the time taken so far.
     """
 
-    def __init__(self, cells, *, limits=None, deadline=None, **overrides):
+    def __init__(self, cells, *, limits=None, deadline=None, budget_seconds=None, **overrides):
         self.cells = dict(cells)
         self.limits = {**policy.LIMITS, **(limits or {}), **overrides}
         self.deadline = deadline
+        self.budget_seconds = budget_seconds
+        self.spent, self._since = 0.0, None
         self.cell_errors = {}
         self.printed_bytes = 0
         self.worker = None
+
+    # --- time ------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _charged(self):
+        """Count the time inside the block as the notebook's (nested blocks count once); a
+        SandboxError raised once the budget is spent becomes OutOfTime."""
+        outer = self._since is None
+        if outer:
+            self._since = time.monotonic()
+        try:
+            yield
+        except OutOfTime:
+            raise
+        except SandboxError as error:
+            if self._out_of_time():
+                raise OutOfTime(f"stopped: this notebook reached its time limit for running your code "
+                                f"({self.budget_seconds:.0f} seconds in all) during this check") from error
+            raise
+        finally:
+            if outer:
+                self.spent += time.monotonic() - self._since
+                self._since = None
+
+    def _out_of_time(self):
+        return self.budget_seconds is not None and self.spent_seconds() >= self.budget_seconds
+
+    def spent_seconds(self):
+        """Wall-clock time the workers have taken so far (starting, defining, calls)."""
+        return self.spent + (time.monotonic() - self._since if self._since is not None else 0.0)
 
     # --- workers ---------------------------------------------------------------------------------
     def _timeout(self):
@@ -338,6 +404,12 @@ class Sandbox:
                 raise SandboxError(
                     f"grading this notebook took longer than {self.limits['submission_seconds']:.0f} seconds, "
                     "so this check was not run")
+            timeout = min(timeout, left)
+        if self.budget_seconds is not None:
+            left = self.budget_seconds - self.spent_seconds()
+            if left <= 0:
+                raise OutOfTime(f"not run: this notebook reached its time limit for running your code "
+                                f"({self.budget_seconds:.0f} seconds in all) in an earlier check")
             timeout = min(timeout, left)
         return timeout
 
@@ -352,7 +424,8 @@ class Sandbox:
             try:
                 reply, _ = worker.request({"op": "define", "cell": cell, "code": code}, timeout=self._timeout())
             except SandboxError as error:
-                self.cell_errors[cell] = (f"running the cell: {error}", True)
+                if not (isinstance(error, OutOfTime) or self._out_of_time()):  # else the notebook's time is to blame
+                    self.cell_errors[cell] = (f"running the cell: {error}", True)
                 raise
             if "error" in reply:
                 kind, message = (list(reply["error"]) + ["", ""])[:2]
@@ -363,7 +436,12 @@ class Sandbox:
 
     def _start(self, mode="plain", before_cells=None):
         """A worker with every cell defined that did not kill or hang an earlier one."""
+        with self._charged():
+            return self._start_uncharged(mode, before_cells)
+
+    def _start_uncharged(self, mode, before_cells):
         while True:
+            self._timeout()  # no worker is started for a call that may not run
             worker = Worker(mode=mode, limits=self.limits)
             fatal = self._fatal_cells()
             try:
@@ -395,7 +473,8 @@ class Sandbox:
         """Define one more cell, now and in every restarted worker."""
         self.cells[cell] = code
         if self.worker is not None:
-            self._define_cells_named(self.worker, [cell])
+            with self._charged():
+                self._define_cells_named(self.worker, [cell])
 
     def total_printed_bytes(self):
         return self.printed_bytes + (self.worker.printed_bytes if self.worker else 0)
@@ -448,10 +527,19 @@ class Sandbox:
         now = worker.arena[where:where + len(data)] if kind == "arena" else os.pread(where, len(data), 0)
         return now != data
 
-    def _decode_reply(self, reply, blobs):
+    def _result_limit(self, args):
+        """The most bytes a result of a call on ``args`` may take as float64 numbers."""
+        return max(self.limits["result_floor_bytes"], self.limits["result_multiple"] * _float64_bytes(args))
+
+    def _decode_reply(self, reply, blobs, limit):
         if "error" in reply:
             kind, message = (list(reply["error"]) + ["", ""])[:2]
             raise StudentError(kind, message)
+        size = protocol.float64_bytes(reply.get("value"))
+        if size > limit:
+            raise ResultTooLarge(
+                f"its result is too large: {size / 1e6:.0f} MB as float64 numbers, more than the "
+                f"{limit / 1e6:.0f} MB a result of these arguments may take")
         try:
             value = protocol.decode(reply.get("value"), blobs)
         except protocol.ProtocolError as error:
@@ -473,16 +561,22 @@ class Sandbox:
         Raises StudentError when student code raised, SandboxError when the
         worker failed (it is restarted for the next call).
         """
+        with self._charged():
+            return self._call(name, args, detect_changes)
+
+    def _call(self, name, args, detect_changes):
         self._check_defined(name)
         worker = self._worker()
         forms, blobs, fds, shared = self._encode_arguments(args, worker)
         request = {"op": "call", "name": name, "args": forms, "left_in_place": worker.left_in_place}
+        limit = self._result_limit(args)
         try:
             try:
                 before = worker.settled_cpu_seconds()
-                reply, reply_blobs = worker.request(request, blobs, fds, timeout=self._timeout())
+                reply, reply_blobs = worker.request(request, blobs, fds, timeout=self._timeout(),
+                                                    max_reply_bytes=limit)
                 cpu = worker.settled_cpu_seconds() - before
-                result = self._decode_reply(reply, worker.memory(reply_blobs))
+                result = self._decode_reply(reply, worker.memory(reply_blobs, limit), limit)
             except SandboxError:
                 self._lose_worker()
                 raise
@@ -500,6 +594,10 @@ class Sandbox:
         mapped and before any answer cell runs, so memory that the cells
         allocate when they are defined counts too.
         """
+        with self._charged():
+            return self._measure_memory(name, args)
+
+    def _measure_memory(self, name, args):
         self._check_defined(name)
         baseline = {}
 
@@ -517,9 +615,10 @@ class Sandbox:
             worker.reset_peak_memory()
             request = {"op": "call", "name": name, "held": True, "measure_memory": True,
                        "left_in_place": worker.left_in_place}
-            reply, reply_blobs = worker.request(request, timeout=self._timeout())
+            limit = self._result_limit(args)
+            reply, reply_blobs = worker.request(request, timeout=self._timeout(), max_reply_bytes=limit)
             peak = worker.status_kib("VmHWM")
-            result = self._decode_reply(reply, worker.memory(reply_blobs))
+            result = self._decode_reply(reply, worker.memory(reply_blobs, limit), limit)
         finally:
             self.printed_bytes += worker.printed_bytes
             worker.close()

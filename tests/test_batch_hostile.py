@@ -1,0 +1,129 @@
+"""`mcdl grade --workers 2` with submissions that attack the class's time or the grader's memory.
+
+Three scratch courses of 20 ps01 submissions each: 20 right ones; 18 right
+ones and 2 whose every function sleeps 29 s (under the 30 s call limit); 18
+right ones and 2 whose answers return 1 GiB of booleans or a reply claiming
+256 MiB of JSON. The sleepers may cost the batch at most half of its time, the
+memory attacks no more than 100 MB of any grading process; everybody else is
+graded in full, and the attackers lose only their own cells. Slow: three
+batches of 20 (a few minutes on two cores).
+"""
+
+import re
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from submissions import claims_a_huge_reply, returns_a_gigabyte, sleeping
+from test_batch import PS01, mcdl
+from test_pipeline import cell_scores, filled, reference_answers, submit
+
+from autograder import course, notebooks
+from autograder.results import read_results
+
+pytestmark = pytest.mark.slow
+
+MEMORY_ATTACKS = {
+    "gigabyte": {"numerical_gradient": returns_a_gigabyte("numerical_gradient(f, X, h=1e-6)")},
+    "huge_reply": {"relative_error": claims_a_huge_reply("relative_error(A, B)", "0.0")},
+}
+
+
+def scratch_course(folder, attackers):
+    """A course with ps01 released, 20 - len(attackers) right submissions and the attackers'."""
+    folder.mkdir(parents=True)
+    shutil.copytree(ROOT / "solutions" / PS01, folder / "solutions" / PS01)
+    shutil.copy(ROOT / "nbgrader_config.py", folder)
+    course.run_nbgrader(folder, "generate_assignment", PS01, "--force")
+    release = notebooks.load(folder / "exercises" / PS01 / f"{PS01}.ipynb")
+    reference = reference_answers(PS01)
+    for index in range(20 - len(attackers)):
+        submit(folder, f"right_{index:02d}", PS01, filled(release, reference))
+    for student, answers in attackers.items():
+        submit(folder, student, PS01, filled(release, {**reference, **answers}))
+    return folder
+
+
+class PeakMemory(threading.Thread):
+    """Polls the peak resident size (VmHWM) of the grading processes: `mcdl` and its helpers."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peaks, self.done = {}, threading.Event()
+
+    def run(self):
+        while not self.done.wait(0.1):
+            for status in Path("/proc").glob("[0-9]*/status"):
+                try:
+                    cmdline = (status.parent / "cmdline").read_bytes()
+                    if b"autograder.batch import serve" not in cmdline and b"mcdl\x00grade" not in cmdline:
+                        continue
+                    peak = re.search(r"VmHWM:\s+(\d+) kB", status.read_text())
+                except OSError:
+                    continue
+                if peak:
+                    self.peaks[status.parent.name] = max(self.peaks.get(status.parent.name, 0), int(peak[1]))
+
+    def largest_mb(self):
+        return max(self.peaks.values()) / 1024
+
+
+def graded(folder):
+    """Seconds `mcdl grade --workers 2` took, and the largest grading process's peak in MB."""
+    monitor = PeakMemory()
+    monitor.start()
+    started = time.monotonic()
+    mcdl(folder, "grade", PS01, "--workers", "2")
+    seconds = time.monotonic() - started
+    monitor.done.set()
+    monitor.join()
+    return seconds, monitor.largest_mb()
+
+
+@pytest.fixture(scope="module")
+def batches(tmp_path_factory):
+    reference = reference_answers(PS01)
+    courses = {
+        "right": scratch_course(tmp_path_factory.mktemp("right") / "course", {}),
+        "sleepers": scratch_course(tmp_path_factory.mktemp("sleepers") / "course",
+                                   {f"sleeper_{i}": sleeping(reference) for i in range(2)}),
+        "memory": scratch_course(tmp_path_factory.mktemp("memory") / "course",
+                                 MEMORY_ATTACKS),
+    }
+    measured = {name: graded(folder) for name, folder in courses.items()}
+    print({name: f"{seconds:.0f} s, largest grading process {mb:.0f} MB" for name, (seconds, mb) in measured.items()})
+    return courses, measured
+
+
+def right_scores_in_full(folder):
+    results = read_results(folder, PS01)
+    right = [s for s in results if s.startswith("right_")]
+    assert len(right) >= 18 and all(results[s].score == results[s].max_score for s in right)
+    return results
+
+
+def test_two_sleepers_cost_the_batch_at_most_half_its_time(batches):
+    courses, measured = batches
+    assert measured["sleepers"][0] < 1.5 * measured["right"][0], measured
+    results = right_scores_in_full(courses["sleepers"])
+    for student in ("sleeper_0", "sleeper_1"):
+        assert results[student].score == 0
+        scores = cell_scores({PS01: courses["sleepers"]}, PS01, student)
+        assert scores and all(score == 0 for score, _ in scores.values())
+        page = next((courses["sleepers"] / "feedback" / student / PS01).glob("*.html")).read_text()
+        assert "stopped: this notebook reached its time limit" in page
+
+
+def test_gigabyte_answers_cost_only_their_own_cells_and_no_grader_memory(batches):
+    courses, measured = batches
+    assert measured["memory"][1] < measured["right"][1] + 100, measured
+    results = right_scores_in_full(courses["memory"])
+    for student, lost in (("gigabyte", "test_numerical_gradient"), ("huge_reply", "test_relative_error")):
+        scores = cell_scores({PS01: courses["memory"]}, PS01, student)
+        failed = {cell for cell, (score, maximum) in scores.items() if score < maximum}
+        assert failed and all(cell.startswith(lost) for cell in failed), scores
+        assert results[student].score > 0
+        assert all("too large" in results[student].verdicts[cell].message for cell in failed)
