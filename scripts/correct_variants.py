@@ -1,0 +1,1 @@
+CORRECT_VARIANTS = {}
