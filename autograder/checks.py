@@ -208,8 +208,10 @@ def check_close(got, expected, *, name, rtol=DEFAULT_RTOL, known_mistakes=None, 
         raise GradingFailure(diagnosis.message)
     if _margins.get() is not None:
         got = np.asarray(got, dtype=np.float64)
-        scale = max(float(np.linalg.norm(got)), float(np.linalg.norm(expected)))
-        allowed = rtol + (slack / scale if slack and scale else 0.0)  # as a relative error
+        allowed = rtol  # as a relative error
+        if slack:
+            scale = max(float(np.linalg.norm(got)), float(np.linalg.norm(expected)))
+            allowed += slack / scale if scale else 0.0
         _record_margin("close", relative_error(got, expected) / allowed)
 
 
@@ -271,7 +273,7 @@ def _check_shape(grad, X, name):
         raise GradingFailure(f"{name} contains NaN or inf.")
 
 
-def check_gradient_directional(loss, X, grad, *, name, rng, n_directions=3, rtol=DIRECTIONAL_RTOL):
+def check_gradient_directional(loss, X, grad, *, name, rng, n_directions=3, rtol=None):
     """Compare ``grad . V`` with central differences along random directions V.
 
     Used on inputs too large for an entry-by-entry check; recognises a flipped
@@ -279,7 +281,7 @@ def check_gradient_directional(loss, X, grad, *, name, rng, n_directions=3, rtol
 
     The allowed error along V is rtol times the size of the slope, plus the
     error bound of the central difference (rounding of the loss divided by h,
-    and truncation). The size of the slope is the larger of |grad . V| and the
+    and truncation); ``rtol`` defaults to DIRECTIONAL_RTOL. The size of the slope is the larger of |grad . V| and the
     root mean square of the slopes along all the directions, an estimate of
     ||grad f|| (for V with standard normal entries, E (grad f . V)^2 = ||grad f||^2):
     a direction nearly perpendicular to the gradient has a slope near 0, and
@@ -287,6 +289,7 @@ def check_gradient_directional(loss, X, grad, *, name, rng, n_directions=3, rtol
     error there. Both come from the trusted loss, not from the answer checked.
     """
     _check_shape(grad, X, name)
+    rtol = DIRECTIONAL_RTOL if rtol is None else rtol
     grad = grad.astype(np.float64)
     directions = [rng.standard_normal(np.shape(X)) for _ in range(n_directions)]
     estimates = [directional_derivative_and_error(loss, X, V) for V in directions]
@@ -306,7 +309,7 @@ def check_gradient_directional(loss, X, grad, *, name, rng, n_directions=3, rtol
         c = ratios[0]
         if np.isclose(c, -1.0):
             raise GradingFailure(f"{name} has the wrong sign: it is minus the gradient.")
-        if np.isfinite(c):
+        if np.isfinite(c) and not np.isclose(c, 1.0, rtol=1e-4):  # a factor 1 is no diagnosis
             raise GradingFailure(
                 f"{name} is off by a constant factor: along random directions it gives {c:.6g} "
                 "times the finite-difference slope."

@@ -75,10 +75,10 @@ def graded_checks(assignment):
 
 def answers(assignment):
     """{answer name: namespace of its functions}: the solution, then each right variant."""
-    solution = notebooks.answer_namespace(source_notebook(assignment))
-    result = {"solution": solution}
+    result = {"solution": notebooks.answer_namespace(source_notebook(assignment))}
     for name, cells in CORRECT_VARIANTS.get(assignment, {}).items():
-        namespace = dict(solution)
+        # a fresh namespace: the reference functions left in it call the variant's
+        namespace = notebooks.answer_namespace(source_notebook(assignment))
         for code in cells.values():
             exec(compile(code, f"{assignment}:{name}", "exec"), namespace)
         result[name] = namespace
