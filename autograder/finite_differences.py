@@ -7,7 +7,11 @@ import numpy as np
 
 EPS = float(np.finfo(np.float64).eps)
 # Rounding of one evaluation of a loss, in units of eps * |f|: a loss sums many
-# terms, each rounded, so its value is off by a few eps times its size.
+# terms, each rounded, so its value is off by a few eps times the sum of their
+# sizes, which is |f| when the terms have one sign (sums of squares, negative
+# log-likelihoods: the losses graded). Where terms cancel (a quadratic form),
+# the rounding can exceed this; the relative part of each tolerance, rtol times
+# the size of the gradient, covers it (scripts/sweep_secrets.py measures it).
 LOSS_ROUNDING = 32.0
 
 

@@ -62,3 +62,22 @@ def test_the_sweep_finds_the_false_failures_of_a_too_tight_tolerance(monkeypatch
     result = sweep_secrets.sweep("ps08_matrix_factorization", ["sweep-0"])
     messages = [message for _, answer, _, message in result.failures if answer == "solution"]
     assert any("does not match the directional derivatives" in message for message in messages), messages
+
+
+def test_generated_networks_keep_clear_of_every_kink():
+    import numpy as np
+
+    from autograder.assignments import ps04_feedforward_networks as ps04
+    from autograder.assignments import ps05_autoencoders as ps05
+
+    for seed in range(300):
+        rng = np.random.default_rng(seed)
+        params, X, _ = ps04.network(rng, (3, 4, 3), ("relu", "softmax"), "softmax_nll", 5, l1=True)
+        kinks = ps04._kinks(params, X, ("relu", "softmax"), l1=True)
+        assert len(kinks) == 3 and min(np.abs(k).min() for k in kinks) >= assignments.KINK_MARGIN
+        sizes, activations = ps05.CASES["K = 3"]
+        case = ps05._draw(rng, sizes, activations, 6, scaled=False, beta=0.3)
+        kinks = ps05._kinks(*case[:3], activations, case[3], 0.3)
+        assert len(kinks) == 2 and min(np.abs(k).min() for k in kinks) >= assignments.KINK_MARGIN
+    with pytest.raises(RuntimeError, match="no case clear of kinks"):
+        assignments.clear_of_kinks(lambda: np.zeros(3), lambda case: [case])
