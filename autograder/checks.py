@@ -42,7 +42,7 @@ _margins = contextvars.ContextVar("check_margins", default=None)
 def recording_margins():
     """While inside, every comparison that passes appends (kind, ratio) to the list this yields.
 
-    kind is "close" (check_close and check_scalar: relative error over rtol),
+    kind is "close" (check_close and check_scalar: relative error over rtol, plus any slack),
     "directional" (error over the allowed error, worst direction) or "taylor"
     ((2 - order) / (2 - MIN_TAYLOR_ORDER), 0 at order 2 or more). A ratio of 1
     would fail: the largest ratio seen is how close a right answer came to
@@ -279,10 +279,11 @@ def check_gradient_directional(loss, X, grad, *, name, rng, n_directions=3, rtol
     Used on inputs too large for an entry-by-entry check; recognises a flipped
     sign or a constant factor from the ratios along the directions.
 
-    The allowed error along V is rtol times the size of the slope, plus the
-    error bound of the central difference (rounding of the loss divided by h,
-    and truncation); ``rtol`` defaults to DIRECTIONAL_RTOL. The size of the slope is the larger of |grad . V| and the
-    root mean square of the slopes along all the directions, an estimate of
+    The allowed error along V is rtol (default DIRECTIONAL_RTOL) times the size
+    of the slope, plus the error bound of the central difference (rounding of
+    the loss divided by h, and truncation). The size of the slope is the larger
+    of |grad . V| and the root mean square of the slopes along all the
+    directions, an estimate of
     ||grad f|| (for V with standard normal entries, E (grad f . V)^2 = ||grad f||^2):
     a direction nearly perpendicular to the gradient has a slope near 0, and
     the ordinary rounding of the difference must not count as a large relative
