@@ -9,6 +9,7 @@ sandbox or, in a student's own run, locally by the same rules (``call``).
 """
 
 import contextlib
+import contextvars
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -19,13 +20,45 @@ from autograder import transport
 from autograder.diagnostics import DEFAULT_RTOL, concealed, diagnose, values_concealed
 from autograder.errors import GradingFailure, SandboxError, StudentError, failure_lines  # noqa: F401 (re-exported)
 from autograder.finite_differences import (
-    central_gradient,
+    EPS,
+    LOSS_ROUNDING,
+    central_gradient_and_error,
     convergence_order,
-    directional_derivative,
+    directional_derivative_and_error,
+    relative_error,
     taylor_remainders,
 )
 
 MIN_TAYLOR_ORDER = 1.8
+# A directional derivative matches when it is within this fraction of the size
+# of the slopes along the random directions (plus the error of the difference).
+DIRECTIONAL_RTOL = 10 * DEFAULT_RTOL
+
+_margins = contextvars.ContextVar("check_margins", default=None)
+
+
+@contextlib.contextmanager
+def recording_margins():
+    """While inside, every comparison that passes appends (kind, ratio) to the list this yields.
+
+    kind is "close" (check_close and check_scalar: relative error over rtol, plus any slack),
+    "directional" (error over the allowed error, worst direction) or "taylor"
+    ((2 - order) / (2 - MIN_TAYLOR_ORDER), 0 at order 2 or more). A ratio of 1
+    would fail: the largest ratio seen is how close a right answer came to
+    failing. Off (and free) unless a caller records.
+    """
+    record = []
+    token = _margins.set(record)
+    try:
+        yield record
+    finally:
+        _margins.reset(token)
+
+
+def _record_margin(kind, ratio):
+    record = _margins.get()
+    if record is not None:
+        record.append((kind, float(ratio)))
 
 
 @dataclass
@@ -144,14 +177,22 @@ def unpack(value, names, *, func_name):
     return tuple(value)
 
 
-def check_close(got, expected, *, name, rtol=DEFAULT_RTOL, known_mistakes=None, factor_names=None):
-    """Fail with a diagnosis unless ``got`` matches ``expected``."""
+def check_close(got, expected, *, name, rtol=DEFAULT_RTOL, known_mistakes=None, factor_names=None, slack=0.0):
+    """Fail with a diagnosis unless ``got`` matches ``expected``: within ``rtol`` relative error
+    plus ``slack``, an absolute error allowed for the rounding of a finite-difference ``expected``."""
     diagnosis = diagnose(
         got, expected, name=name, rtol=rtol,
-        known_mistakes=known_mistakes, factor_names=factor_names,
+        known_mistakes=known_mistakes, factor_names=factor_names, slack=slack,
     )
     if diagnosis is not None:
         raise GradingFailure(diagnosis.message)
+    if _margins.get() is not None:
+        got = np.asarray(got, dtype=np.float64)
+        allowed = rtol  # as a relative error
+        if slack:
+            scale = max(float(np.linalg.norm(got)), float(np.linalg.norm(expected)))
+            allowed += slack / scale if scale else 0.0
+        _record_margin("close", relative_error(got, expected) / allowed)
 
 
 def check_scalar(got, expected, *, name, rtol=DEFAULT_RTOL, known_mistakes=None):
@@ -193,8 +234,8 @@ def check_gradient_entrywise(loss, X, grad, *, name, rtol=DEFAULT_RTOL,
 
     loss: scalar function of an array shaped like X (trusted grader code).
     """
-    expected = central_gradient(loss, X)
-    check_close(grad, expected, name=name, rtol=rtol,
+    expected, error = central_gradient_and_error(loss, X)
+    check_close(grad, expected, name=name, rtol=rtol, slack=float(np.linalg.norm(error)),
                 known_mistakes=known_mistakes, factor_names=factor_names)
 
 
@@ -212,29 +253,44 @@ def _check_shape(grad, X, name):
         raise GradingFailure(f"{name} contains NaN or inf.")
 
 
-def check_gradient_directional(loss, X, grad, *, name, rng, n_directions=3, rtol=DEFAULT_RTOL):
+def check_gradient_directional(loss, X, grad, *, name, rng, n_directions=3, rtol=None):
     """Compare ``grad . V`` with central differences along random directions V.
 
     Used on inputs too large for an entry-by-entry check; recognises a flipped
     sign or a constant factor from the ratios along the directions.
+
+    The allowed error along V is rtol (default DIRECTIONAL_RTOL) times the size
+    of the slope, plus the error bound of the central difference (rounding of
+    the loss divided by h, and truncation). The size of the slope is the larger
+    of |grad . V| and the root mean square of the slopes along all the
+    directions, an estimate of
+    ||grad f|| (for V with standard normal entries, E (grad f . V)^2 = ||grad f||^2):
+    a direction nearly perpendicular to the gradient has a slope near 0, and
+    the ordinary rounding of the difference must not count as a large relative
+    error there. Both come from the trusted loss, not from the answer checked.
     """
     _check_shape(grad, X, name)
+    rtol = DIRECTIONAL_RTOL if rtol is None else rtol
     grad = grad.astype(np.float64)
-    ratios = []
-    for _ in range(n_directions):
-        V = rng.standard_normal(np.shape(X))
-        numeric = directional_derivative(loss, X, V)
+    directions = [rng.standard_normal(np.shape(X)) for _ in range(n_directions)]
+    estimates = [directional_derivative_and_error(loss, X, V) for V in directions]
+    typical = math.sqrt(sum(numeric * numeric for numeric, _ in estimates) / n_directions)
+    ratios, worst = [], 0.0
+    for V, (numeric, error) in zip(directions, estimates, strict=True):
         analytic = float(np.sum(grad * V))
-        if abs(analytic - numeric) <= rtol * max(abs(numeric), abs(analytic), 1e-12) * 10:
+        allowed = rtol * max(abs(numeric), abs(analytic), typical) + error + 1e-300
+        worst = max(worst, abs(analytic - numeric) / allowed)
+        if abs(analytic - numeric) <= allowed:
             continue
         ratios.append(analytic / numeric if numeric != 0 else math.inf)
     if not ratios:
+        _record_margin("directional", worst)
         return
     if len(ratios) == n_directions and np.allclose(ratios, ratios[0], rtol=1e-4):
         c = ratios[0]
         if np.isclose(c, -1.0):
             raise GradingFailure(f"{name} has the wrong sign: it is minus the gradient.")
-        if np.isfinite(c):
+        if np.isfinite(c) and not np.isclose(c, 1.0, rtol=1e-4):  # a factor 1 is no diagnosis
             times = "the same multiple of" if values_concealed() else f"{c:.6g} times"
             raise GradingFailure(
                 f"{name} is off by a constant factor: along random directions it gives {times} "
@@ -254,13 +310,17 @@ def check_taylor(loss, X, grad, *, name, rng):
     # Small steps, where the first-order error of a wrong gradient dominates
     # the h^2 term, yet the remainder stays far above round-off.
     steps = 2.0 ** -np.arange(8, 14)
-    order = convergence_order(steps, taylor_remainders(loss, X, grad, V, steps))
+    # Remainders at the rounding error of the loss values carry no order: a
+    # direction of nearly zero curvature would otherwise read as order 0.
+    noise = 2 * LOSS_ROUNDING * EPS * abs(float(loss(X)))
+    order = convergence_order(steps, taylor_remainders(loss, X, grad, V, steps), noise=noise)
     if order < MIN_TAYLOR_ORDER:
         falls = "more slowly than h^2" if values_concealed() else f"like h^{order:.2f}"
         raise GradingFailure(
             f"{name} fails the Taylor remainder test: |f(X+hV) - f(X) - h {name}.V| "
             f"falls {falls}, but like h^2 for the true gradient."
         )
+    _record_margin("taylor", max(0.0, 2.0 - order) / (2.0 - MIN_TAYLOR_ORDER))
 
 
 def check_gradients(objective, points, grads, names, *, label, rng=None, known_mistakes=None):

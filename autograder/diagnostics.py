@@ -147,8 +147,17 @@ def _diagnose_number(got_array, expected_array, *, name, rtol, known_mistakes, f
     return Diagnosis("mismatch", f"{name} does not match: {values}.")
 
 
+def _close_within(got, expected, rtol, slack):
+    """||got - expected|| <= rtol * max(||got||, ||expected||) + slack (slack: an absolute error allowed,
+    e.g. the rounding error of a finite difference that ``expected`` carries)."""
+    if _close(got, expected, rtol) or slack <= 0:
+        return _close(got, expected, rtol)
+    scale = max(float(np.linalg.norm(got)), float(np.linalg.norm(expected)))
+    return relative_error(got, expected) <= rtol + slack / scale
+
+
 def diagnose(got, expected, *, name="the result", rtol=DEFAULT_RTOL,
-             known_mistakes=None, factor_names=None):
+             known_mistakes=None, factor_names=None, slack=0.0):
     """Compare ``got`` with ``expected`` and say what is wrong, if anything.
 
     got, expected: arrays of any shape (``expected`` is trusted and finite).
@@ -156,6 +165,8 @@ def diagnose(got, expected, *, name="the result", rtol=DEFAULT_RTOL,
         matches one of these arrays the diagnosis names the description.
     factor_names: optional dict {value: name} of constants to recognise when
         ``got`` is off by a factor, e.g. {t: "the batch size t"}.
+    slack: an absolute error ||got - expected|| allowed beyond rtol, e.g. the
+        rounding error of a finite difference ``expected`` (0 by default).
     """
     expected = np.asarray(expected, dtype=np.float64)
     if isinstance(got, (int, float, np.number)) and not isinstance(got, bool):
@@ -196,7 +207,7 @@ def diagnose(got, expected, *, name="the result", rtol=DEFAULT_RTOL,
             "(overflow, 0/0 or log of 0?).",
         )
 
-    if _close(got, expected, rtol):
+    if _close_within(got, expected, rtol, slack):
         return None
 
     if expected.size == 1:  # a single number: say both values

@@ -128,3 +128,50 @@ def test_failure_renders_as_a_short_wrapped_message_in_notebooks():
     lines = failure._render_traceback_()
     assert "GradingFailure" in lines[0] and "dW is transposed" in lines[0]
     assert len(lines) > 1 and all(len(line) < 110 for line in lines)
+
+
+class _Directions:
+    """A stand-in for a generator: standard_normal returns the given directions in turn."""
+
+    def __init__(self, *directions):
+        self.directions = list(directions)
+
+    def standard_normal(self, shape):
+        return self.directions.pop(0).reshape(shape)
+
+
+def _softmax_nll(A, Y):
+    """The loss of the issue's network output, (1/t) sum -Y log softmax(A); its gradient is (softmax(A) - Y) / t."""
+    log_Z = A - np.logaddexp.reduce(A, axis=1, keepdims=True)
+    return -float(np.sum(Y * log_Z)) / A.shape[0], (np.exp(log_Z) - Y) / A.shape[0]
+
+
+def test_a_direction_nearly_perpendicular_to_the_gradient_does_not_fail_a_right_gradient():
+    generator = np.random.default_rng(3)
+    A, Y = 3 * generator.standard_normal((40, 5)), np.eye(5)[generator.integers(0, 5, 40)]
+    grad = _softmax_nll(A, Y)[1]
+    unit = grad / np.linalg.norm(grad)
+    V = generator.standard_normal(A.shape)
+    V -= (np.sum(V * unit) - 1e-6 * np.linalg.norm(V)) * unit  # a slope 1e-6 of ||grad|| ||V||
+    others = generator.standard_normal((2, *A.shape))
+
+    def loss(A_):
+        return _softmax_nll(A_, Y)[0]
+
+    with checks.recording_margins() as margins:
+        checks.check_gradient_directional(loss, A, grad, name="dA", rng=_Directions(V, *others))
+    assert margins and margins[0][0] == "directional" and margins[0][1] < 0.1
+    wrong = grad + 1e-3 * np.linalg.norm(grad) * generator.standard_normal(A.shape) / np.sqrt(A.size)
+    with pytest.raises(checks.GradingFailure, match="does not match the directional derivatives"):
+        checks.check_gradient_directional(loss, A, wrong, name="dA", rng=_Directions(V, *others))
+
+
+def test_margins_are_recorded_only_when_asked():
+    X = rng.standard_normal((6, 4))
+    loss, grad, _ = FUNCTIONS["least squares"]
+    checks.check_gradient_entrywise(loss, X, grad(X), name="g")  # nothing recorded, nothing kept
+    with checks.recording_margins() as margins:
+        checks.check_gradient_entrywise(loss, X, grad(X), name="g")
+        checks.check_taylor(loss, X, grad(X), name="g", rng=rng)
+    assert [kind for kind, _ in margins] == ["close", "taylor"]
+    assert all(0 <= ratio < 0.1 for _, ratio in margins)

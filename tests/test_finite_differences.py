@@ -5,8 +5,10 @@ import pytest
 
 from autograder.finite_differences import (
     central_gradient,
+    central_gradient_and_error,
     convergence_order,
     directional_derivative,
+    directional_derivative_and_error,
     relative_error,
     taylor_remainders,
 )
@@ -80,3 +82,41 @@ def test_relative_error_of_huge_entries_does_not_overflow():
     with np.errstate(all="raise"):
         assert relative_error(np.array([1e308, -1e308]), np.array([1e308, -1e308])) == 0.0
         assert relative_error(np.array([1e308, 0.0]), np.array([0.0, 0.0])) == 1.0
+
+
+ONE_SIGNED = {  # losses whose terms do not cancel, as every graded loss (LOSS_ROUNDING)
+    "sum of squares": (lambda X: float(np.sum((A @ X - 1.0) ** 2)), lambda X: 2 * A.T @ (A @ X - 1.0), (4, 3)),
+    "log-sum-exp": CASES["log-sum-exp"],
+    "softplus": (lambda X: float(np.sum(np.logaddexp(0.0, 3 * X))), lambda X: 3 / (1 + np.exp(-3 * X)), (6,)),
+}
+
+
+@pytest.mark.parametrize("name", ONE_SIGNED)
+def test_error_bounds_cover_the_error_of_central_differences(name):
+    """The bounds that tolerances are built from hold against the exact gradient, and stay small."""
+    f, grad, shape = ONE_SIGNED[name]
+    for _ in range(20):
+        X, V = rng.standard_normal(shape), rng.standard_normal(shape)
+        slope, error = directional_derivative_and_error(f, X, V)
+        exact = float(np.sum(grad(X) * V))
+        assert abs(slope - exact) <= error <= 1e-6 * (abs(f(X)) + np.linalg.norm(grad(X)) * np.linalg.norm(V))
+        estimate, bounds = central_gradient_and_error(f, X)
+        assert bounds.shape == X.shape
+        assert np.all(np.abs(estimate - grad(X)) <= bounds)
+
+
+def test_the_truncation_part_of_the_directional_bound_grows_as_h_squared():
+    X, V = rng.standard_normal(10), rng.standard_normal(10)
+    _, linear_error = directional_derivative_and_error(lambda X: float(np.sum(X)), X, V)  # no truncation
+    _, cubic_small = directional_derivative_and_error(lambda X: float(np.sum(np.exp(3 * X))), X, V, h=1e-3)
+    _, cubic_large = directional_derivative_and_error(lambda X: float(np.sum(np.exp(3 * X))), X, V, h=2e-3)
+    assert linear_error < 1e-7
+    assert 3.0 < cubic_large / cubic_small < 5.0  # truncation dominates at these steps: about 4 times
+
+
+def test_remainders_at_round_off_carry_no_order():
+    steps = 2.0 ** -np.arange(8, 14)
+    assert convergence_order(steps, steps ** 2) == pytest.approx(2.0)
+    noisy = np.array([3e-15, 1e-15, 4e-15, 2e-15, 1e-15, 3e-15])  # rounding, no power of h
+    assert convergence_order(steps, noisy) < 1.0
+    assert convergence_order(steps, noisy, noise=1e-14) == float("inf")

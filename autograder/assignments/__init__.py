@@ -72,6 +72,34 @@ def rngs(case, label=None):
     return [np.random.default_rng(derive_seed(secret, *labels, index)) for index in range(HIDDEN_CASES)]
 
 
+# How far generated cases keep every non-differentiable point (the kink of ReLU
+# at 0, of |x| at 0) from the values the checks differentiate through. A
+# central difference with h = 1e-6 moves a pre-activation by h times a few
+# inputs (entry by entry) or by h times a sum of normal directions (along a
+# random direction): under 1e-4, ten times less than the margin.
+KINK_MARGIN = 1e-3
+KINK_ATTEMPTS = 1000
+
+
+def clear_of_kinks(draw, kinks, *, margin=None):
+    """The first case ``draw()`` gives whose kinks are all at least ``margin`` from 0.
+
+    draw: function of no arguments that draws a new case from a generator.
+    kinks: function of a case returning the arrays (any shapes) whose entries
+        must keep |value| >= margin: the pre-activations of ReLU layers, the
+        arguments of absolute values. A central difference across a kink
+        averages two slopes, so a right answer would not match it.
+    Drawing again rather than moving the values keeps every other case as it
+    was: only a case near a kink changes. ``margin`` defaults to KINK_MARGIN.
+    """
+    margin = KINK_MARGIN if margin is None else margin
+    for _ in range(KINK_ATTEMPTS):
+        case = draw()
+        if all(np.min(np.abs(values), initial=np.inf) >= margin for values in kinks(case)):
+            return case
+    raise RuntimeError(f"no case clear of kinks in {KINK_ATTEMPTS} draws: the margin {margin} is too large")
+
+
 def budget_rng(label, round_):
     """The generator of round ``round_`` of the budget inputs named ``label``:
     derived from the course secret and the grading run's nonce, or from a
@@ -98,4 +126,5 @@ def budget_check(check):
             return check(*args, case=case, **options)
         finally:
             _public_budget_inputs = previous
+    wrapped.is_budget_check = True  # scripts/sweep_secrets.py leaves these out
     return wrapped

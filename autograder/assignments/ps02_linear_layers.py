@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from autograder import budgets, checks
-from autograder.assignments import budget_check, budget_rng, rngs
+from autograder.assignments import KINK_MARGIN, budget_check, budget_rng, rngs
 
 SMALL, LARGE = (4, 3, 5), (60, 30, 20)
 
@@ -192,7 +192,7 @@ def sigmoid_stable(sigmoid, case="hidden"):
 def _elementwise_backward_check(student, case, *, forward, second_argument, name, known):
     for rng in rngs(case):
         A = 2.0 * rng.standard_normal((5, 4))
-        A[np.abs(A) < 1e-3] = 0.5  # stay away from the kink of ReLU
+        A[np.abs(A) < KINK_MARGIN] = 0.5  # stay away from the kink of ReLU
         G = rng.standard_normal(A.shape)
         got = checks.call(student, G, second_argument(A)).value
         checks.check_gradient_entrywise(
