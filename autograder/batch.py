@@ -277,8 +277,8 @@ class Summary:
 
     def lines(self, slowest=5):
         rejected = sum(result.status == "rejected" for result in self.failed)
-        lines = [f"{self.assignment}: {len(self.graded)} graded, {len(self.failed) - rejected} failed, "
-                 f"{rejected} not graded (see why below), "
+        refused = f"{rejected} not graded (see why below), " if rejected else ""
+        lines = [f"{self.assignment}: {len(self.graded)} graded, {len(self.failed) - rejected} failed, {refused}"
                  f"{len(self.skipped)} already graded (skipped) in {self.seconds:.1f} s."]
         if self.interrupted:
             lines.append("Interrupted: run the same command again to grade the rest.")

@@ -335,7 +335,7 @@ def test_a_notebook_that_sleeps_is_stopped_at_its_time_budget_and_told_where():
     reference = notebooks.answer_cells(notebooks.load(source_path(assignment)))
     tests = list(graded_cells(assignment))
     idle = reference_seconds(assignment, tests, reference, secret=TEST_SECRET, limits=policy.LIMITS)
-    assert idle * policy.LIMITS["notebook_time_multiple"] <= policy.LIMITS["notebook_time_floor_seconds"], idle
+    assert idle * policy.LIMITS["notebook_time_multiple"] < 30, idle  # the budget stays well under a minute
     start = time.monotonic()
     verdicts, notes = grade_answers(assignment, sleeping(reference, 29), tests, reference, secret=TEST_SECRET)
     elapsed = time.monotonic() - start
@@ -347,4 +347,5 @@ def test_a_notebook_that_sleeps_is_stopped_at_its_time_budget_and_told_where():
     budget = float(re.search(r"\((\d+) seconds in all\)", notes["numerical_gradient"])[1])
     assert notes["numerical_gradient"] == (f"Grading stopped this function in {tests[0]}: the notebook reached its "
                                            f"time limit for running your code ({budget:.0f} seconds in all).")
-    assert budget - 1 <= elapsed < budget + 10  # the floor, or more on a loaded machine
+    assert policy.LIMITS["notebook_time_floor_seconds"] <= budget < 60
+    assert budget - 1 <= elapsed < budget + 10
