@@ -23,6 +23,7 @@ from test_pipeline import cell_scores, filled, reference_answers, submit
 
 from autograder import course, notebooks
 from autograder.results import read_results
+from autograder.sandbox import policy
 
 pytestmark = pytest.mark.slow
 
@@ -105,9 +106,13 @@ def right_scores_in_full(folder):
     return results
 
 
-def test_two_sleepers_cost_the_batch_at_most_half_its_time(batches):
+def test_two_sleepers_cost_the_batch_about_their_time_budget(batches):
+    # Two sleepers on two workers each hold a worker for their notebook's budget (the floor for
+    # ps01), side by side: the batch takes about that much longer, not 29 s per call. (On a quiet
+    # machine a batch of 20 ps01 notebooks takes about 15 s, so this is more than 1.5 times it.)
     courses, measured = batches
-    assert measured["sleepers"][0] < 1.5 * measured["right"][0], measured
+    floor = policy.LIMITS["notebook_time_floor_seconds"]
+    assert measured["sleepers"][0] < measured["right"][0] + floor + 15, measured
     results = right_scores_in_full(courses["sleepers"])
     for student in ("sleeper_0", "sleeper_1"):
         assert results[student].score == 0

@@ -81,7 +81,7 @@ LIMITS = {
     # its calls): this multiple of what the reference solution's take when graded by the same
     # grading process, and at least the floor. None: no such budget.
     "notebook_time_multiple": 10.0,
-    "notebook_time_floor_seconds": 5.0,
+    "notebook_time_floor_seconds": 20.0,
     "frame_bytes": 1 << 30,  # one message to a worker
     # A worker's reply: its JSON part, and its arrays counted as float64 (what the checks
     # convert them to), at most this multiple of the arguments of the call or the floor.
