@@ -133,9 +133,10 @@ def _failure(error, name):
     """The GradingFailure that reports a StudentError or SandboxError of ``name``."""
     if isinstance(error, StudentError):
         if error.kind == "NotImplementedError":
-            return GradingFailure(f"{name} is not implemented yet: its cell still raises NotImplementedError.")
-        return GradingFailure(f"{name} raised {concealed(error.kind)}: {concealed(error.message)}")
-    return GradingFailure(f"{name}: {error}")
+            return GradingFailure(f"{name} is not implemented yet: its cell still raises NotImplementedError.",
+                                  kind="not_implemented")
+        return GradingFailure(f"{name} raised {concealed(error.kind)}: {concealed(error.message)}", kind="raised")
+    return GradingFailure(f"{name}: {error}", kind=error.kind)
 
 
 @contextlib.contextmanager

@@ -12,8 +12,13 @@ class GradingFailure(AssertionError):
     """A check failed; the message is written for the student.
 
     In a notebook, IPython shows only the message (through
-    ``_render_traceback_``), not the grader's internal frames.
+    ``_render_traceback_``), not the grader's internal frames. ``kind`` is the
+    failure's kind where the raiser knows it (``results.KIND_LABELS``), else None.
     """
+
+    def __init__(self, message="", kind=None):
+        super().__init__(message)
+        self.kind = kind
 
     def _render_traceback_(self):
         first, *rest = failure_lines(str(self))
@@ -37,3 +42,5 @@ class StudentError(Exception):
 
 class SandboxError(Exception):
     """The worker could not do what was asked; the message is for the student."""
+
+    kind = "sandbox"  # the failure kind of a verdict it causes (``results.KIND_LABELS``)

@@ -60,8 +60,9 @@ def grade_answers(assignment, answers, test_ids, reference_answers, *, secret, l
         they differ on every grading run. Verdicts show no value of a hidden
         case (``diagnostics.concealing_values``).
     limits: overrides of ``sandbox.policy.LIMITS``. The notebook's workers get
-        ``notebook_time_multiple`` times the time the reference answers' take
-        (``notebook_budget``), and at least ``notebook_time_floor_seconds``.
+        ``notebook_time_multiple`` times the time the reference answers' take, at
+        least ``notebook_time_floor_seconds``, and its code may be idle for
+        ``notebook_idle_floor_seconds`` more than that time (``notebook_budget``).
     Returns ({test id: Verdict}, {answer cell id: note}).
     """
     limits = {**policy.LIMITS, **(limits or {})}
@@ -95,24 +96,28 @@ def reference_seconds(assignment, test_ids, reference_answers, *, secret, limits
 
 
 def notebook_budget(assignment, test_ids, reference_answers, *, secret, limits):
-    """Seconds a notebook's workers may take in all (None when ``notebook_time_multiple`` is None):
-    the multiple of the reference's (``reference_seconds``) at the machine's load now, at least
-    the floor."""
-    if limits["notebook_time_multiple"] is None:
-        return None
-    reference_time = reference_seconds(assignment, test_ids, reference_answers, secret=secret, limits=limits)
-    return max(limits["notebook_time_floor_seconds"],
-               limits["notebook_time_multiple"] * reference_time * load_factor())
+    """The notebook's time budgets, at the machine's load now, from the reference answers'
+    time (``reference_seconds``): {"seconds": the multiple of that time, at least the floor,
+    "idle_seconds": that time plus the idle floor}; a budget whose limit is None is None."""
+    multiple, idle_floor = limits["notebook_time_multiple"], limits["notebook_idle_floor_seconds"]
+    if multiple is None and idle_floor is None:
+        return {"seconds": None, "idle_seconds": None}
+    reference_time = reference_seconds(assignment, test_ids, reference_answers, secret=secret,
+                                       limits=limits) * load_factor()
+    return {"seconds": None if multiple is None else max(limits["notebook_time_floor_seconds"],
+                                                         multiple * reference_time),
+            "idle_seconds": None if idle_floor is None else idle_floor + reference_time}
 
 
 def _grade(assignment, answers, test_ids, reference_answers, secret, limits, budget):
     """(verdicts, notes, seconds the student's workers took): ``grade_answers`` with the
-    notebook's time budget given (None: none)."""
+    notebook's time budgets given (``notebook_budget``; None: none)."""
     module = importlib.import_module(f"autograder.assignments.{assignment}")
     deadline = time.monotonic() + limits["submission_seconds"]
     broken = {cell: rules for cell, code in answers.items() if (rules := answer_rules.violations(code))}
+    budget = budget or {}
     student = Sandbox({c: code for c, code in answers.items() if c not in broken}, limits=limits, deadline=deadline,
-                      budget_seconds=budget)
+                      budget_seconds=budget.get("seconds"), idle_budget_seconds=budget.get("idle_seconds"))
     reference = None
     verdicts, notes = {}, {}
     try:
@@ -132,7 +137,7 @@ def _grade(assignment, answers, test_ids, reference_answers, secret, limits, bud
                     continue
                 if "reference" in inspect.signature(check).parameters and reference is None:
                     reference = Sandbox(reference_answers, limits=limits)
-                out_of_time = budget is not None and student.spent_seconds() >= budget
+                stopped_before = student.exhausted()
                 try:
                     _run_check(check, student.function(function),
                                reference.function(function) if reference else None)
@@ -140,10 +145,9 @@ def _grade(assignment, answers, test_ids, reference_answers, secret, limits, bud
                 except GradingFailure as failure:
                     verdicts[test_id] = _failed(str(failure), measurement, failure)
                 except SandboxError as error:
-                    verdicts[test_id] = _failed(f"{function}: {error}", measurement)
-                if not out_of_time and budget is not None and student.spent_seconds() >= budget:
-                    notes[function] = (f"Grading stopped this function in {test_id}: the notebook reached its "
-                                       f"time limit for running your code ({budget:.0f} seconds in all).")
+                    verdicts[test_id] = _failed(f"{function}: {error}", measurement, error)
+                if not stopped_before and (stopped := student.exhausted()):
+                    notes[function] = f"Grading stopped this function in {test_id}: {stopped.split(': ', 1)[1]}."
         notes.update({cell: f"This cell was not run: {'; '.join(rules)}." for cell, rules in broken.items()})
         for cell, (message, _) in student.cell_errors.items():
             notes[cell] = f"Running this cell failed: {message}"

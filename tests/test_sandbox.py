@@ -7,7 +7,6 @@ nobody has found yet.
 
 import errno
 import os
-import re
 import subprocess
 import sys
 import time
@@ -325,27 +324,107 @@ def test_a_gigabyte_reply_leaves_the_grader_as_small_as_a_right_answer():
 
 # --- what a notebook's time may cost the class ------------------------------------------------------
 
-def test_a_notebook_that_sleeps_is_stopped_at_its_time_budget_and_told_where():
+def _grade_ps01(answers, **limits):
+    """(verdicts, notes, seconds, the idle budget) of ps01 graded with ``answers`` replacing the reference's."""
     from conftest import TEST_SECRET, graded_cells, source_path
 
     from autograder import notebooks
-    from autograder.trusted import grade_answers, reference_seconds
+    from autograder.trusted import grade_answers, notebook_budget
 
     assignment = "ps01_gradient_checking"
     reference = notebooks.answer_cells(notebooks.load(source_path(assignment)))
     tests = list(graded_cells(assignment))
-    idle = reference_seconds(assignment, tests, reference, secret=TEST_SECRET, limits=policy.LIMITS)
-    assert idle * policy.LIMITS["notebook_time_multiple"] < 30, idle  # the budget stays well under a minute
+    limits = {**policy.LIMITS, **limits}
+    budget = notebook_budget(assignment, tests, reference, secret=TEST_SECRET, limits=limits)
     start = time.monotonic()
-    verdicts, notes = grade_answers(assignment, sleeping(reference, 29), tests, reference, secret=TEST_SECRET)
-    elapsed = time.monotonic() - start
+    verdicts, notes = grade_answers(assignment, {**reference, **answers(reference)}, tests, reference,
+                                    secret=TEST_SECRET, limits=limits)
+    return tests, verdicts, notes, time.monotonic() - start, budget
+
+
+def test_a_notebook_that_sleeps_is_stopped_at_its_idle_budget_and_told_where():
+    tests, verdicts, notes, elapsed, budget = _grade_ps01(lambda reference: sleeping(reference, 29))
+    idle = budget["idle_seconds"]
+    assert policy.LIMITS["notebook_idle_floor_seconds"] <= idle < 10, budget  # seconds, not the 20 s time floor
     assert not any(v.passed for v in verdicts.values())
+    says = "this notebook's code waited (time.sleep or a blocking call?) instead of computing for more than"
+    assert verdicts[tests[0]].message.startswith(f"numerical_gradient: stopped: {says} {idle:.0f} seconds in all "
+                                                 "during this check"), verdicts[tests[0]].message
+    assert all(f"not run: {says}" in verdicts[t].message for t in tests[1:]), verdicts
+    assert notes == {"numerical_gradient": f"Grading stopped this function in {tests[0]}: {says} "
+                                           f"{idle:.0f} seconds in all."}
+    assert idle - 0.5 <= elapsed < idle + 8, (elapsed, budget)
+
+
+@pytest.mark.slow
+def test_a_notebook_that_computes_endlessly_is_stopped_at_its_time_budget():
+    """Spinning is not idle: such a notebook uses the machine, and its wall-clock budget stops it."""
+    spin = ("import numpy as np\n_clock = np.lib._utils_impl.sys.modules['time'].monotonic\n"
+            "def numerical_gradient(f, X, h=1e-6):\n    start = _clock()\n    while _clock() - start < 29:\n"
+            "        pass\n")
+    tests, verdicts, notes, elapsed, budget = _grade_ps01(lambda reference: {"numerical_gradient": spin})
+    seconds = budget["seconds"]
+    assert policy.LIMITS["notebook_time_floor_seconds"] <= seconds < 60
     stopped = [t for t, v in verdicts.items() if "stopped: this notebook reached its time limit" in v.message]
-    assert stopped == [tests[0]]
-    assert all("not run: this notebook reached its time limit" in verdicts[t].message for t in tests[1:])
-    assert list(notes) == ["numerical_gradient"]
-    budget = float(re.search(r"\((\d+) seconds in all\)", notes["numerical_gradient"])[1])
-    assert notes["numerical_gradient"] == (f"Grading stopped this function in {tests[0]}: the notebook reached its "
-                                           f"time limit for running your code ({budget:.0f} seconds in all).")
-    assert policy.LIMITS["notebook_time_floor_seconds"] <= budget < 60
-    assert budget - 1 <= elapsed < budget + 10
+    assert stopped and stopped[0].startswith("test_numerical_gradient"), verdicts
+    assert notes["numerical_gradient"] == (f"Grading stopped this function in {stopped[0]}: this notebook reached its "
+                                           f"time limit for running your code ({seconds:.0f} seconds in all).")
+    assert seconds - 1 <= elapsed < seconds + 10
+
+
+IDLE_CELLS = {
+    "sleep": "import numpy as np\n_sys = np.lib._utils_impl.sys\n"
+             "def sleep(seconds):\n    _sys.modules['time'].sleep(seconds)\n    return 0\n",
+    # reads its own end of the connection to the grader, which sends nothing during a call
+    "block": "def block(seconds):\n    _sys.modules['os'].read(int(_sys.argv[1]), 1)\n",
+    "work": "def work(n):\n    A = np.linspace(0, 1, n * n).reshape(n, n)\n"
+            "    for _ in range(20):\n        A = np.tanh(A @ A)\n    return float(A.sum())\n",
+}
+
+
+@pytest.mark.parametrize("name", ["sleep", "block"])
+def test_code_that_waits_is_stopped_by_the_idle_budget_in_its_time(name):
+    sandbox = Sandbox(IDLE_CELLS, idle_budget_seconds=1.0)
+    try:
+        start = time.monotonic()
+        with pytest.raises(SandboxError, match="waited .* for more than 1 seconds in all during this check"):
+            sandbox.function(name)(20)
+        assert 1.0 <= time.monotonic() - start < 2.5
+        assert 1.0 <= sandbox.idle_seconds < 1.5
+        with pytest.raises(SandboxError, match="^not run: .* in an earlier check"):
+            sandbox.function("work")(10)
+    finally:
+        sandbox.close()
+
+
+def test_code_that_computes_is_not_idle_even_beside_busy_processes():
+    """Waiting for a CPU is not idling: with three processes spinning beside it on this machine's
+    cores, a worker that computes gathers almost no idle time."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(3)]
+    sandbox = Sandbox(IDLE_CELLS, idle_budget_seconds=1.0)
+    try:
+        start = time.monotonic()
+        while time.monotonic() - start < 2.0:
+            sandbox.function("work")(200)
+        assert sandbox.idle_seconds < 0.2, sandbox.idle_seconds
+    finally:
+        sandbox.close()
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+
+
+def test_where_the_kernel_keeps_no_scheduler_counts_waiting_is_still_measured(monkeypatch):
+    from autograder.sandbox import remote
+
+    real = remote.Worker._proc
+    monkeypatch.setattr(remote.Worker, "_proc", lambda self, name: "/nonexistent" if name == "schedstat"
+                        else real(self, name))
+    sandbox = Sandbox(IDLE_CELLS, idle_budget_seconds=1.0)
+    try:
+        assert sandbox.function("work")(50) > 0 and sandbox.idle_seconds < 0.2
+        with pytest.raises(SandboxError, match="waited"):
+            sandbox.function("sleep")(5)
+        assert 1.0 <= sandbox.idle_seconds < 1.5
+    finally:
+        sandbox.close()

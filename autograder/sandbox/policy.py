@@ -82,6 +82,11 @@ LIMITS = {
     # grading process, and at least the floor. None: no such budget.
     "notebook_time_multiple": 10.0,
     "notebook_time_floor_seconds": 20.0,
+    # The time a notebook's code may spend idle in all (sleeping or blocked, neither running
+    # nor waiting for a CPU): the floor plus the reference solution's wall-clock time at the
+    # machine's load (where the kernel does not tell waiting for a CPU from sleeping). A
+    # sleeping notebook is stopped after that, not after its time limit. None: no such budget.
+    "notebook_idle_floor_seconds": 3.0,
     "frame_bytes": 1 << 30,  # one message to a worker
     # A worker's reply: its JSON part, and its arrays counted as float64 (what the checks
     # convert them to), at most this multiple of the arguments of the call or the floor.

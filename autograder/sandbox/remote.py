@@ -33,7 +33,7 @@ from . import isolation, policy, protocol
 from .isolation import SandboxUnavailable
 
 __all__ = ["CallResult", "OutOfTime", "RemoteFunction", "ResultTooLarge", "Sandbox", "SandboxError",
-           "SandboxUnavailable", "StudentError"]
+           "SandboxUnavailable", "StudentError", "TooIdle"]
 
 
 CPUCLOCK_SCHED = 2  # Linux's encoding of a process's CPU-time clock: ((~pid) << 3) | 2
@@ -45,6 +45,14 @@ class ResultTooLarge(SandboxError):
 
 class OutOfTime(SandboxError):
     """The notebook's time budget ran out (``Sandbox.budget_seconds``)."""
+
+
+class TooIdle(OutOfTime):
+    """The notebook's idle budget ran out (``Sandbox.idle_budget_seconds``): its code waited,
+    neither running nor ready to run, longer than that in all."""
+
+
+IDLE_TICK_SECONDS = 0.1  # how often a worker's idle time is read while the grader waits for it
 
 
 @dataclass
@@ -190,6 +198,7 @@ class Worker:
             self.close()
             raise SandboxError("the grading process did not start")
         self.left_in_place = self._can_read_memory(header.get("probe"))
+        self.last_idle_seconds = 0.0
 
     def _can_read_memory(self, address):
         """Whether results can stay in the worker's memory for the grader to read."""
@@ -228,21 +237,28 @@ class Worker:
     def printed_bytes(self):
         return sum(counter.count for counter in self.output)
 
-    def request(self, header, blobs=(), fds=(), *, timeout=None, max_reply_bytes=None):
+    def request(self, header, blobs=(), fds=(), *, timeout=None, max_reply_bytes=None, idle_allowance=None):
         """Send a request (None: just wait) and return the reply (header, blobs).
 
         max_reply_bytes: the largest reply accepted (its arrays' bytes and its JSON part);
         a larger one is refused unread (ResultTooLarge) and the worker stopped.
+        idle_allowance: seconds the worker may be idle (``idle_seconds``) before it replies;
+        past them it is stopped (TooIdle). ``last_idle_seconds`` is the idle time of this request.
         """
         timeout = timeout or self.limits["call_seconds"]
-        self.sock.settimeout(timeout)
         header_limit = self.limits["reply_header_bytes"]
+        self.last_idle_seconds = 0.0
         try:
+            self.sock.settimeout(timeout)
             if header is not None:
                 protocol.send(self.sock, header, blobs, fds)
+            self.sock.settimeout(self._await_reply(timeout, idle_allowance))
             reply, reply_blobs, _ = protocol.receive(
                 self.sock, max_bytes=(max_reply_bytes or self.limits["frame_bytes"]) + header_limit,
                 max_header_bytes=header_limit)
+        except TooIdle:
+            self.close()
+            raise
         except protocol.MessageTooLarge as error:
             self.close()
             raise ResultTooLarge(f"its reply was too large ({error}) and was refused") from None
@@ -256,6 +272,51 @@ class Worker:
             self.close()
             raise SandboxError(f"the grading process sent garbage ({type(error).__name__}) and was stopped") from None
         return reply, reply_blobs
+
+    def _await_reply(self, timeout, idle_allowance):
+        """Wait until the reply starts arriving; return the seconds left of ``timeout``.
+
+        Raises TimeoutError when none are left, TooIdle when the worker has been idle
+        longer than ``idle_allowance`` seconds meanwhile (None: any time)."""
+        started, busy = time.monotonic(), self.busy_seconds()
+
+        def idle():
+            now_busy = self.busy_seconds()
+            if busy is None or now_busy is None:
+                return 0.0
+            return max(0.0, time.monotonic() - started - (now_busy - busy))
+
+        try:
+            while True:
+                left = started + timeout - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError
+                ready, _, _ = select.select([self.sock], [], [], min(left, IDLE_TICK_SECONDS))
+                if ready:
+                    return max(left, 1.0)
+                if idle_allowance is not None and idle() > idle_allowance:
+                    raise TooIdle
+        finally:
+            self.last_idle_seconds = idle()
+
+    def busy_seconds(self):
+        """Seconds the worker has spent running or ready to run (waiting for a CPU), from the
+        kernel's schedstat; where the kernel keeps no such count, its CPU time, so that waiting
+        for a CPU counts as idle there. None once the worker is gone.
+
+        Whatever else its life holds (sleeping, waiting for a pipe or a lock) is idle time:
+        code that waits makes a grading worker wait without using the machine."""
+        try:
+            with open(self._proc("schedstat")) as stat:
+                running, runnable = (int(n) for n in stat.read().split()[:2])
+            if running:
+                return (running + runnable) / 1e9
+        except (OSError, ValueError):
+            pass
+        try:
+            return time.clock_gettime(((~self.pid) << 3) | CPUCLOCK_SCHED)
+        except OSError:
+            return None
 
     def _death_message(self, status, error):
         if status is None or status == 0:
@@ -354,14 +415,20 @@ class Sandbox:
     budget_seconds: the wall-clock time its workers may take in all (starting,
         defining the cells, calls); the call running when it runs out is
         stopped (OutOfTime). ``spent_seconds()`` is the time taken so far.
+    idle_budget_seconds: the time its code may spend idle in all (sleeping or
+        blocked: ``Worker.busy_seconds``); the call or definition running when
+        it runs out is stopped (TooIdle). ``idle_seconds`` is the time so far.
     """
 
-    def __init__(self, cells, *, limits=None, deadline=None, budget_seconds=None, **overrides):
+    def __init__(self, cells, *, limits=None, deadline=None, budget_seconds=None, idle_budget_seconds=None,
+                 **overrides):
         self.cells = dict(cells)
         self.limits = {**policy.LIMITS, **(limits or {}), **overrides}
         self.deadline = deadline
         self.budget_seconds = budget_seconds
+        self.idle_budget_seconds = idle_budget_seconds
         self.spent, self._since = 0.0, None
+        self.idle_seconds = 0.0
         self.cell_errors = {}
         self.printed_bytes = 0
         self.worker = None
@@ -370,18 +437,22 @@ class Sandbox:
     @contextlib.contextmanager
     def _charged(self):
         """Count the time inside the block as the notebook's (nested blocks count once); a
-        SandboxError raised once the budget is spent becomes OutOfTime."""
+        SandboxError raised once the budget is spent becomes OutOfTime, and a worker's TooIdle
+        gets its message."""
         outer = self._since is None
         if outer:
             self._since = time.monotonic()
         try:
             yield
+        except TooIdle as error:
+            if str(error):
+                raise
+            raise TooIdle(f"{self.exhausted('stopped')} during this check") from None
         except OutOfTime:
             raise
         except SandboxError as error:
             if self._out_of_time():
-                raise OutOfTime(f"stopped: this notebook reached its time limit for running your code "
-                                f"({self.budget_seconds:.0f} seconds in all) during this check") from error
+                raise OutOfTime(f"{self.exhausted('stopped')} during this check") from error
             raise
         finally:
             if outer:
@@ -390,6 +461,27 @@ class Sandbox:
 
     def _out_of_time(self):
         return self.budget_seconds is not None and self.spent_seconds() >= self.budget_seconds
+
+    def _too_idle(self):
+        return self.idle_budget_seconds is not None and self.idle_seconds >= self.idle_budget_seconds
+
+    def exhausted(self, what="stopped"):
+        """Why this notebook's code may run no more ("stopped: ..." or ``what``: ...), or None."""
+        if self._too_idle():
+            return (f"{what}: this notebook's code waited (time.sleep or a blocking call?) instead of "
+                    f"computing for more than {self.idle_budget_seconds:.0f} seconds in all")
+        if self._out_of_time():
+            return (f"{what}: this notebook reached its time limit for running your code "
+                    f"({self.budget_seconds:.0f} seconds in all)")
+        return None
+
+    def _request(self, worker, header, blobs=(), fds=(), **options):
+        """``worker.request`` within this notebook's time limits, its idle time counted."""
+        allowance = None if self.idle_budget_seconds is None else self.idle_budget_seconds - self.idle_seconds
+        try:
+            return worker.request(header, blobs, fds, timeout=self._timeout(), idle_allowance=allowance, **options)
+        finally:
+            self.idle_seconds += worker.last_idle_seconds
 
     def spent_seconds(self):
         """Wall-clock time the workers have taken so far (starting, defining, calls)."""
@@ -405,11 +497,12 @@ class Sandbox:
                     f"grading this notebook took longer than {self.limits['submission_seconds']:.0f} seconds, "
                     "so this check was not run")
             timeout = min(timeout, left)
+        if self._too_idle():
+            raise TooIdle(f"{self.exhausted('not run')} in an earlier check")
         if self.budget_seconds is not None:
             left = self.budget_seconds - self.spent_seconds()
             if left <= 0:
-                raise OutOfTime(f"not run: this notebook reached its time limit for running your code "
-                                f"({self.budget_seconds:.0f} seconds in all) in an earlier check")
+                raise OutOfTime(f"{self.exhausted('not run')} in an earlier check")
             timeout = min(timeout, left)
         return timeout
 
@@ -422,7 +515,7 @@ class Sandbox:
             if cell in self.cell_errors and self.cell_errors[cell][1]:
                 continue  # this cell killed or hung an earlier worker
             try:
-                reply, _ = worker.request({"op": "define", "cell": cell, "code": code}, timeout=self._timeout())
+                reply, _ = self._request(worker, {"op": "define", "cell": cell, "code": code})
             except SandboxError as error:
                 if not (isinstance(error, OutOfTime) or self._out_of_time()):  # else the notebook's time is to blame
                     self.cell_errors[cell] = (f"running the cell: {error}", True)
@@ -573,8 +666,7 @@ class Sandbox:
         try:
             try:
                 before = worker.settled_cpu_seconds()
-                reply, reply_blobs = worker.request(request, blobs, fds, timeout=self._timeout(),
-                                                    max_reply_bytes=limit)
+                reply, reply_blobs = self._request(worker, request, blobs, fds, max_reply_bytes=limit)
                 cpu = worker.settled_cpu_seconds() - before
                 result = self._decode_reply(reply, worker.memory(reply_blobs, limit), limit)
             except SandboxError:
@@ -604,7 +696,7 @@ class Sandbox:
         def hold_arguments(worker):
             forms, blobs, fds, _ = self._encode_arguments(args, worker)
             try:
-                worker.request({"op": "hold", "args": forms}, blobs, fds, timeout=self._timeout())
+                self._request(worker, {"op": "hold", "args": forms}, blobs, fds)
             finally:
                 for fd in fds:
                     os.close(fd)
@@ -616,7 +708,7 @@ class Sandbox:
             request = {"op": "call", "name": name, "held": True, "measure_memory": True,
                        "left_in_place": worker.left_in_place}
             limit = self._result_limit(args)
-            reply, reply_blobs = worker.request(request, timeout=self._timeout(), max_reply_bytes=limit)
+            reply, reply_blobs = self._request(worker, request, max_reply_bytes=limit)
             peak = worker.status_kib("VmHWM")
             result = self._decode_reply(reply, worker.memory(reply_blobs, limit), limit)
         finally:
