@@ -224,3 +224,40 @@ def test_the_committed_benchmark_has_every_kernel_at_both_sizes_and_agreeing_gra
     for key in ("cpu", "numpy", "torch", "jax", "blas", "torch_threads", "runs"):
         assert key in data["machine"]
     assert data["machine"]["torch_threads"] == 1
+    for key in ("os", "kernel", "date", "cpu_family", "cpu_model"):
+        assert data["machine"][key], key
+    for result in data["results"]:
+        for version, (fastest, slowest) in result["spread"].items():
+            assert fastest <= result["seconds"][version] <= slowest, (result["kernel"], version)
+
+
+def test_what_chapter_11_says_of_the_benchmark_holds_for_the_committed_data():
+    data = json.loads((ROOT / "book" / "data" / "autodiff.json").read_text())
+    text = " ".join((ROOT / "book" / "fast_kernels.md").read_text().split())
+    results = {(r["kernel"], r["size"]): r for r in data["results"]}
+
+    def ratio(kernel, size, library="torch"):
+        seconds = results[kernel, size]["seconds"]
+        return seconds["reference"] / seconds[library]
+
+    def spread(kernel, size):
+        fastest, slowest = results[kernel, size]["spread"]["reference"]
+        return slowest / fastest
+
+    machine = data["machine"]
+    assert f"the family and model numbers it reports, {machine['cpu_family']} and {machine['cpu_model']}," in text
+    # "faster than PyTorch's autograd on every kernel at the budget size, and at the large size on all
+    # but sgns_loss_and_grad, where the medians are within 7% ... runs spread by a factor of three"
+    assert "at the large size on all but `sgns_loss_and_grad`, where the medians are within 7%" in text
+    assert all(ratio(kernel, "budget") < 1 for kernel, _ in results)
+    assert [k for k, size in results if size == "large" and ratio(k, size) >= 1] == ["sgns_loss_and_grad"]
+    assert ratio("sgns_loss_and_grad", "large") < 1.07 and 2.5 < spread("sgns_loss_and_grad", "large") < 3.5
+    # "Half of the references vary by less than 10%"
+    assert sum(spread(*key) < 1.10 for key in results) >= len(results) / 2
+    # "took from 0.18 s to 0.57 s"
+    assert [round(t, 2) for t in results["sgns_loss_and_grad", "large"]["spread"]["reference"]] == [0.18, 0.57]
+    # "jax.jit ... on several kernels it is faster than the NumPy reference"
+    assert sum(ratio(*key, "jax.jit") > 1 for key in results) >= 3
+    # "where a kernel is a few large matrix products ... the ratios are near one"
+    assert all(0.75 < ratio(k, size) < 1.05 for k in ("dense_tanh_backward", "mlp_loss_and_grad")
+               for size in ("budget", "large"))
