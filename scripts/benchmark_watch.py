@@ -6,7 +6,8 @@ For each problem set: a scratch course with its own exchange folder, `mcdl
 watch` running with two workers, then one student's `nbgrader submit` of the
 reference answers, timed until that student's `nbgrader fetch_feedback` finds
 the graded page (median of --repeat submissions). Then a burst: --burst
-students submit at once, and the time until the last of them has feedback
+students submit at once (8 `nbgrader submit` commands at a time, on the same
+machine as the grader, as on a JupyterHub), and the time until the last of them has feedback
 (read from the watch's state: feedback released to the exchange) gives the
 throughput. Run it on a quiet machine.
 """
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from autograder import course, notebooks  # noqa: E402
 
 BIN = Path(sys.executable).parent
+SUBMITTING_AT_ONCE = 8  # `nbgrader submit` commands of a burst running at once
 
 
 def nbgrader(cwd, student, *args, check=True):
@@ -123,8 +126,8 @@ def measure(assignment, repeat, burst):
                 singles.append(wait_until(lambda i=index: lab.feedback_count("single") > i) - started)
                 time.sleep(1.1)  # nbgrader's submission timestamps must differ
             started = time.monotonic()
-            for student in students:
-                lab.submit(student)
+            with ThreadPoolExecutor(max_workers=SUBMITTING_AT_ONCE) as pool:  # students on their own machines
+                list(pool.map(lab.submit, students))
             submitted = time.monotonic() - started
             finished = wait_until(lambda: set(students) <= lab.released())
         finally:
