@@ -21,6 +21,21 @@ ASSIGNMENTS = course.assignments(ROOT)
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes minutes (whole batches graded); deselect with -m 'not slow'")
+    for assignment in ASSIGNMENTS:
+        config.addinivalue_line("markers", f"{problem_set(assignment)}: a test about {assignment} "
+                                           f"(select one problem set's tests with -m {problem_set(assignment)})")
+
+
+def problem_set(assignment):
+    """The short name of a problem set, its marker: "ps03" for ps03_softmax_cross_entropy."""
+    return assignment.split("_", 1)[0]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark each test with the problem sets its id names (a parameter or the test's own name)."""
+    for item in items:
+        for name in {problem_set(a) for a in ASSIGNMENTS if problem_set(a) in item.nodeid}:
+            item.add_marker(name)
 
 
 @pytest.fixture(autouse=True, scope="session")
