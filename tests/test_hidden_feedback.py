@@ -89,7 +89,7 @@ def recorded(monkeypatch):
 def graded(attack):
     reference = notebooks.answer_cells(notebooks.load(source_path(attack.assignment)))
     return grade_answers(attack.assignment, {**reference, **attack.answers}, list(graded_cells(attack.assignment)),
-                         reference, secret=TEST_SECRET, limits={"notebook_time_multiple": None})
+                         reference, secret=TEST_SECRET, limits={"notebook_time_multiple": None, "notebook_idle_floor_seconds": None})
 
 
 def test_the_detector_finds_entries_as_numpy_prints_them():

@@ -229,7 +229,7 @@ def test_budget_inputs_are_fresh_on_every_grading_run_and_hidden_cases_are_not(m
     def arguments_of_one_run():
         sent.clear()
         verdicts, _ = grade_answers("ps02_linear_layers", reference, tests, reference, secret="one",
-                                    limits={"notebook_time_multiple": None})
+                                    limits={"notebook_time_multiple": None, "notebook_idle_floor_seconds": None})
         assert all(v.passed for v in verdicts.values()), verdicts
         big = [args for args in sent if args[0].size >= 1000 * 500]  # G of the budget inputs
         return big, [args for args in sent if args[0].size < 1000 * 500]
