@@ -17,6 +17,7 @@ from conftest import TEST_SECRET, graded_cells, run_test_cells, source_path
 from submissions import HIDDEN_INPUT_ATTACKS, PS02, Attack
 
 from autograder import checks, diagnostics, notebooks
+from autograder.sandbox import policy
 from autograder.sandbox.remote import Sandbox
 from autograder.trusted import grade_answers
 
@@ -89,7 +90,7 @@ def recorded(monkeypatch):
 def graded(attack):
     reference = notebooks.answer_cells(notebooks.load(source_path(attack.assignment)))
     return grade_answers(attack.assignment, {**reference, **attack.answers}, list(graded_cells(attack.assignment)),
-                         reference, secret=TEST_SECRET, limits={"notebook_time_multiple": None, "notebook_idle_floor_seconds": None})
+                         reference, secret=TEST_SECRET, limits=policy.NO_NOTEBOOK_BUDGETS)
 
 
 def test_the_detector_finds_entries_as_numpy_prints_them():

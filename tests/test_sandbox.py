@@ -286,11 +286,12 @@ import resource, sys
 sys.path.insert(0, {tests!r})
 from conftest import TEST_SECRET, graded_cells, source_path
 from autograder import notebooks
+from autograder.sandbox import policy
 from autograder.trusted import grade_answers
 reference = notebooks.answer_cells(notebooks.load(source_path("ps02_linear_layers")))
 answers = {{**reference, **{answers!r}}}
 verdicts, _ = grade_answers("ps02_linear_layers", answers, list(graded_cells("ps02_linear_layers")), reference,
-                            secret=TEST_SECRET, limits={{"notebook_time_multiple": None, "notebook_idle_floor_seconds": None}})
+                            secret=TEST_SECRET, limits=policy.NO_NOTEBOOK_BUDGETS)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, sorted(t for t, v in verdicts.items() if not v.passed))
 print(verdicts["test_linear_forward_values"].message)
 print(verdicts["test_sigmoid_values"].message)

@@ -214,6 +214,7 @@ def test_grading_uses_the_secret_of_the_course():
 
 def test_budget_inputs_are_fresh_on_every_grading_run_and_hidden_cases_are_not(monkeypatch):
     from autograder import notebooks
+    from autograder.sandbox import policy
     from autograder.sandbox.remote import Sandbox
     from autograder.trusted import grade_answers
 
@@ -229,7 +230,7 @@ def test_budget_inputs_are_fresh_on_every_grading_run_and_hidden_cases_are_not(m
     def arguments_of_one_run():
         sent.clear()
         verdicts, _ = grade_answers("ps02_linear_layers", reference, tests, reference, secret="one",
-                                    limits={"notebook_time_multiple": None, "notebook_idle_floor_seconds": None})
+                                    limits=policy.NO_NOTEBOOK_BUDGETS)
         assert all(v.passed for v in verdicts.values()), verdicts
         big = [args for args in sent if args[0].size >= 1000 * 500]  # G of the budget inputs
         return big, [args for args in sent if args[0].size < 1000 * 500]

@@ -98,6 +98,9 @@ LIMITS = {
     # one of ISOLATION_MODES; MCDL_ISOLATION sets it for every grading process of a machine
     "isolation": os.environ.get("MCDL_ISOLATION", "bubblewrap"),
 }
+# Overrides of LIMITS that grade without a notebook's time and idle budgets (so without first
+# timing the reference answers): for tests and tools that grade one check at a time.
+NO_NOTEBOOK_BUDGETS = {"notebook_time_multiple": None, "notebook_idle_floor_seconds": None}
 
 # --- the worker's environment -------------------------------------------------------------------
 WORKER_ENVIRONMENT = {
