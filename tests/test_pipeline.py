@@ -2,11 +2,14 @@
 
 Submissions: the release notebook filled with the reference answers (must
 score full marks with no stderr in any test cell), the untouched release
-notebook (must score zero without breaking the batch), the wrong submissions
-of submissions.py (each loses exactly its cells, and the feedback names the
-mistake), and its attacks on the grader (each earns nothing it did not earn,
-the batch completes, and the feedback says what happened). Regrading gives the
-same scores.
+notebook (must score zero without breaking the batch), the first wrong
+submissions of each problem set in submissions.py (each loses exactly its
+cells, and the feedback names the mistake), and every attack on the grader
+(each earns nothing it did not earn, the batch completes, and the feedback says
+what happened). Regrading gives the same scores. The whole wrong-submission
+table goes through the same grading function without nbgrader's commands in
+test_wrong_submissions.py; here, through nbgrader, a sample of it shows that a
+verdict becomes that cell's score.
 """
 
 import html
@@ -39,6 +42,14 @@ def reference_answers(assignment):
     return {grade_id: marker.sub("", code) for grade_id, code in answers.items()}
 
 
+WRONG_THROUGH_NBGRADER = 2  # wrong submissions of each problem set graded here (all attacks are)
+
+
+def through_nbgrader(assignment):
+    """The wrong submissions and attacks of an assignment that this module grades."""
+    return by_assignment(assignment)[:WRONG_THROUGH_NBGRADER] + attacks_on(assignment)
+
+
 def submit(course_dir, student, assignment, notebook):
     folder = course_dir / "submitted" / student / assignment
     folder.mkdir(parents=True)
@@ -56,7 +67,7 @@ def grade_assignment(course_dir, assignment):
     reference = reference_answers(assignment)
     submit(course_dir, "solution", assignment, filled(release, reference))
     submit(course_dir, "release", assignment, release)
-    for wrong in by_assignment(assignment) + attacks_on(assignment):
+    for wrong in through_nbgrader(assignment):
         notebook = filled(release, {**reference, **wrong.answers})
         if getattr(wrong, "mutate", None):
             wrong.mutate(notebook)
@@ -147,7 +158,7 @@ def test_untouched_release_scores_zero(graded_course, assignment):
 
 @pytest.mark.parametrize(
     "assignment, wrong",
-    [(a, w) for a in ASSIGNMENTS for w in by_assignment(a) + attacks_on(a)],
+    [(a, w) for a in ASSIGNMENTS for w in through_nbgrader(a)],
     ids=lambda value: getattr(value, "name", value),
 )
 def test_wrong_submission_loses_exactly_its_points(graded_course, assignment, wrong):
