@@ -123,8 +123,8 @@ def local_function(assignment, function, replacements=None):
 PS02 = ("ps02_linear_layers", ps02.DENSE_TANH)
 PS04 = ("ps04_feedforward_networks", ps04.MLP)
 VERSIONS = [  # (kernel, version, whether it keeps the rule)
-    (PS02, None, True), (PS02, "dense_tanh_einsum", True), (PS02, "dense_tanh_builtin_sum_over_rows", False), (PS04, None, True), (PS04, "mlp_einsum", True),
-    (PS04, "mlp_forward_loop_over_examples", False),
+    (PS02, None, True), (PS02, "dense_tanh_einsum", True), (PS02, "dense_tanh_builtin_sum_over_rows", False),
+    (PS04, None, True), (PS04, "mlp_einsum", True), (PS04, "mlp_forward_loop_over_examples", False),
 ]
 
 
