@@ -8,6 +8,14 @@ worker's peak resident size since before its answer cells were defined, read
 from /proc outside the worker's reach; the larger counts. In a student's own
 run only tracemalloc is available.
 
+Loop rule: no Python loop over the batch, counted rather than timed
+(``LoopRule``). The kernel runs on the budget inputs and on a batch twice as
+large, and what its own code does in each call is counted (``loop_counts``:
+lines of its code run, Python functions entered, NumPy arrays made from its
+arguments); a kernel whose counts grow with the batch fails. The counts are
+the same on every machine and at any load, so a student's own run gives the
+verdict grading gives. It is checked before the time budget, in the same cell.
+
 Time: the student's kernel against the reference kernel on the same fresh
 inputs, call by call and in alternating order; the ratio of the medians of
 their CPU times counts, read by the grader from the kernel's accounting of each
@@ -27,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import threadpoolctl
 
-from autograder import checks
+from autograder import checks, loop_counts
 from autograder.errors import GradingFailure
 from autograder.finite_differences import relative_error
 
@@ -49,6 +57,25 @@ class MemoryBudget:
 
 
 @dataclass(frozen=True)
+class LoopRule:
+    """No Python loop over the batch: one more element of the batch may add fewer than
+    ``per_element`` events (lines + calls + arrays, ``loop_counts``) to a call.
+
+    batch: function of the arguments giving the batch's size (rows, pairs, nonzeros).
+    unit: what one element of the batch is, in words ("row of X").
+    arguments: function (round_, scale) giving the kernel's arguments with a batch ``scale``
+        times that of the budget inputs (scale 1: the budget inputs); None: the time budget's.
+    A loop adds at least a line and the loop's own step per element (a ``map`` over rows: a row
+    and a result); blocks of rows of a fixed count add a fraction of one.
+    """
+
+    batch: object
+    unit: str
+    arguments: object = None
+    per_element: float = 1.0
+
+
+@dataclass(frozen=True)
 class TimeBudget:
     """At most ``ratio`` times the reference's median time.
 
@@ -57,12 +84,52 @@ class TimeBudget:
         own run estimates the ratio from it, since it has no reference kernel.
     reference_over_floor: the reference's time over the floor's, measured by
         ``scripts/benchmark_budgets.py --floors``.
+    loop_rule: a LoopRule checked first (exact where time is not), or None.
     """
 
     ratio: float
     repeats: int = 9
     floor: object = None
     reference_over_floor: float = 1.0
+    loop_rule: LoopRule | None = None
+
+
+@dataclass(frozen=True)
+class CoreKernel:
+    """One core kernel's budgets, declared once: its notebook's budget checks
+    (``assignments.budget_checks``), scripts/benchmark_budgets.py and the tests are made from it.
+
+    function: the graded function's name.
+    sizes: the budget inputs in words, e.g. "t, n, m = 1000, 200, 500".
+    arguments: function (round_) giving fresh inputs of the time budget (and of the memory budget
+        unless ``memory_arguments``); where the time budget has a loop rule, (round_, scale=1)
+        with ``scale`` times the batch.
+    memory, time: its MemoryBudget and TimeBudget (the loop rule within), None where it has none.
+    memory_arguments: function (round_) giving the memory budget's inputs; None: ``arguments``.
+    unit_bytes: function of the memory budget's inputs giving the bytes of the array it counts in.
+    memory_advice, time_advice: what a failure's message ends with.
+    memory_doc, time_doc: what each check checks, in a sentence (the checks' docstrings).
+    versions: (label, submission name, the budgets it breaks: a set of "memory", "time" and
+        "loop") of its known memory-hungry and slow versions (``tests/submissions.py``), which the
+        benchmark and the tests grade.
+    """
+
+    function: str
+    sizes: str
+    arguments: object
+    memory: MemoryBudget | None = None
+    time: TimeBudget | None = None
+    memory_arguments: object = None
+    unit_bytes: object = None
+    memory_advice: str = ""
+    time_advice: str = ""
+    memory_doc: str = ""
+    time_doc: str = ""
+    versions: tuple = ()
+
+    def memory_inputs(self):
+        """The memory budget's inputs (round 0)."""
+        return (self.memory_arguments or self.arguments)(0)
 
 
 def _interface_bytes(value, outputs, name):
@@ -353,8 +420,61 @@ def _threads(single):
     return "on one thread" if single else "on all the threads of NumPy's BLAS, which cannot be limited to one here"
 
 
+def count_events(func, args, *, name):
+    """What one call of ``func`` on copies of ``args`` did: {event: count} (``loop_counts``).
+
+    In the sandbox the worker counts; locally the lines counted are those of
+    the function's own module (its globals), as the worker counts its answers'.
+    """
+    with checks.reported_as(name):
+        if hasattr(func, "count_events"):
+            return func.count_events(args)
+        copies = tuple(checks.private_copy(a) for a in args)
+        namespace = getattr(func, "__globals__", None)
+        (_, counts), _ = checks.invoke(lambda *a: loop_counts.count(func, a, namespace), copies)
+        return counts
+
+
+def loop_counts_of(func, rule, make_args, *, name):
+    """[(batch size, {event: count})] of one call on the budget inputs and one on a batch twice as large.
+
+    make_args: the time budget's function (round_, scale) of its inputs, unless the rule has its own.
+    """
+    counted = []
+    for scale in (1, 2):
+        args = (rule.arguments or make_args)(0, scale)
+        counted.append((rule.batch(args), count_events(func, args, name=name)))
+    return counted
+
+
+def loop_growth(counted):
+    """{event: what one more element of the batch added} from ``loop_counts_of``'s two calls."""
+    (small, before), (large, after) = counted
+    return {event: (after[event] - before[event]) / (large - small) for event in loop_counts.EVENTS}
+
+
+def check_loop_rule(func, rule, make_args, *, name, advice=TIME_ADVICE):
+    """Fail when what ``func`` does grows with its batch (``LoopRule``); returns the growth per element."""
+    counted = loop_counts_of(func, rule, make_args, name=name)
+    growth = loop_growth(counted)
+    per_element = sum(growth.values())
+    if per_element >= rule.per_element:
+        (small, before), (large, after) = counted
+        added = ", ".join(f"{after[e] - before[e]} {LOOP_EVENT_WORDS[e]}" for e in loop_counts.EVENTS)
+        raise GradingFailure(
+            f"{name} is too slow: it runs Python code for each {rule.unit}. Doubling the batch from {small} "
+            f"to {large} added {added}: {per_element:.1f} per {rule.unit}, where a kernel without a Python "
+            f"loop over the batch adds none or next to none (the rule allows under {rule.per_element:g}; "
+            f"this count is the same on every machine). {advice}", kind="too_slow")
+    return growth
+
+
+LOOP_EVENT_WORDS = {"lines": "lines of your code run", "calls": "Python function calls",
+                    "arrays": "NumPy arrays made from the arguments"}
+
+
 def check_time_budget(func, reference, make_args, budget, *, name, advice=TIME_ADVICE):
-    """Fail unless ``func`` runs within ``budget.ratio`` times the reference.
+    """Fail unless ``func`` keeps ``budget.loop_rule`` and runs within ``budget.ratio`` times the reference.
 
     Without a reference (a student's own run) the ratio is estimated on this
     machine from the kernel's floor (``estimated_ratio``), and a kernel that is
@@ -362,6 +482,8 @@ def check_time_budget(func, reference, make_args, budget, *, name, advice=TIME_A
     an estimate past the failing point still fails (threads only lower it), and
     any other says that time cannot be judged here.
     """
+    if budget.loop_rule is not None:
+        check_loop_rule(func, budget.loop_rule, make_args, name=name, advice=advice)
     if reference is None:
         if budget.floor is None:
             return None

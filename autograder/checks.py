@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograder import transport
+from autograder import loop_counts, transport
 from autograder.diagnostics import DEFAULT_RTOL, concealed, diagnose, values_concealed
 from autograder.errors import GradingFailure, SandboxError, StudentError, failure_lines  # noqa: F401 (re-exported)
 from autograder.finite_differences import (
@@ -70,13 +70,7 @@ class Outcome:
 
 def private_copy(value):
     """A copy of every array in ``value``, also inside lists, tuples and dicts."""
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if type(value) in (list, tuple):
-        return type(value)(private_copy(v) for v in value)
-    if type(value) is dict:
-        return {k: private_copy(v) for k, v in value.items()}
-    return value
+    return loop_counts.map_arrays(value, np.ndarray.copy)
 
 
 def _changed_paths(before, after, path):

@@ -25,6 +25,14 @@ class WrongSubmission:
 
 PS01 = "ps01_gradient_checking"
 PS02 = "ps02_linear_layers"
+# dense_tanh_backward with dJ/dA as its one temporary, updated in place (the reference works in blocks)
+DENSE_TANH_IN_PLACE = """
+def dense_tanh_backward(G, X, W, Z):
+    dA = Z * Z
+    np.subtract(1.0, dA, out=dA)
+    dA *= G
+    return dA @ W.T, X.T @ dA, dA.sum(axis=0)
+"""
 
 WRONG_SUBMISSIONS = [
     WrongSubmission(
@@ -198,6 +206,12 @@ def dense_tanh_backward(G, X, W, Z):
 '''},
         frozenset({"test_dense_tanh_backward_time_budget"}),
         "too slow",
+    ),
+    WrongSubmission(  # fast, and no Python line per row: the loop rule counts a row and a sum per row
+        "dense_tanh_builtin_sum_over_rows", PS02,
+        {"dense_tanh_backward": DENSE_TANH_IN_PLACE.replace("dA.sum(axis=0)", "sum(dA)")},
+        frozenset({"test_dense_tanh_backward_time_budget"}),
+        "for each row of X",
     ),
     WrongSubmission(
         "dense_tanh_overwrites_G", PS02,
@@ -463,6 +477,12 @@ def mlp_loss_and_grad(params, X, Y, activations, loss, weight_decay=0.0):
     return float(J), grads
 '''},
         frozenset({"test_mlp_loss_and_grad_time_budget"}), "too slow",
+    ),
+    WrongSubmission(  # about 2 times the reference: only the loop rule catches it
+        "mlp_forward_loop_over_examples", PS04,
+        {"mlp_loss_and_grad": _mlp().replace("        A = outputs[-1] @ W + b\n",
+                                             "        A = np.array([z @ W + b for z in outputs[-1]])\n")},
+        frozenset({"test_mlp_loss_and_grad_time_budget"}), "for each example",
     ),
     WrongSubmission(
         "l1_penalty_gradient_is_w", PS04, {"mlp_l1_loss_and_grad": '''
@@ -793,6 +813,19 @@ def mf_loss_and_grad_sparse(rows, cols, vals, shape, U, V, lam=0.0):
     return float(f), -2 * PV + 2 * U @ VtV + 2 * lam * U, -2 * PtU + 2 * V @ UtU + 2 * lam * V
 """},
         frozenset({"test_mf_loss_and_grad_sparse_memory_budget"}), "nor an nnz x d one",
+    ),
+    WrongSubmission(
+        "sparse_loop_over_nonzeros", PS08, {"mf_loss_and_grad_sparse": """
+def mf_loss_and_grad_sparse(rows, cols, vals, shape, U, V, lam=0.0):
+    PV, PtU = np.zeros_like(U), np.zeros_like(V)
+    for r, c, v in zip(rows, cols, vals):
+        PV[r] += v * V[c]
+        PtU[c] += v * U[r]
+    UtU, VtV = U.T @ U, V.T @ V
+    f = vals @ vals - 2 * np.sum(U * PV) + np.sum(UtU * VtV) + lam * (np.sum(U * U) + np.sum(V * V))
+    return float(f), -2 * PV + 2 * U @ VtV + 2 * lam * U, -2 * PtU + 2 * V @ UtU + 2 * lam * V
+"""},
+        frozenset({"test_mf_loss_and_grad_sparse_time_budget"}), "for each nonzero",
     ),
     WrongSubmission(
         "sparse_drops_repeated_indices", PS08, {"mf_loss_and_grad_sparse": SPARSE_DROPPING_REPEATS},
@@ -1192,6 +1225,23 @@ def relative_error(A, B):
         return np.float64(0.0)
     return np.linalg.norm(A - B) / scale
 """},
+        frozenset(), "",
+    ),
+    # np.einsum without optimize= runs no BLAS: slower than the reference's matrix products, but within
+    # the time budget on every machine (scripts/benchmark_budgets.py --portability)
+    WrongSubmission(
+        "dense_tanh_einsum", PS02,
+        {"dense_tanh_backward": DENSE_TANH_IN_PLACE.replace(
+            "dA @ W.T, X.T @ dA, dA.sum(axis=0)",
+            'np.einsum("tm,nm->tn", dA, W), np.einsum("tn,tm->nm", X, dA), np.einsum("tm->m", dA)')},
+        frozenset(), "",
+    ),
+    WrongSubmission(
+        "mlp_einsum", PS04,
+        {"mlp_loss_and_grad": _mlp()
+         .replace("A = outputs[-1] @ W + b", 'A = np.einsum("ti,ij->tj", outputs[-1], W) + b')
+         .replace("outputs[j].T @ delta", 'np.einsum("ti,tj->ij", outputs[j], delta)')
+         .replace("delta = delta @ W.T", 'delta = np.einsum("tj,ij->ti", delta, W)')},
         frozenset(), "",
     ),
     WrongSubmission(

@@ -18,9 +18,12 @@ stored answer can match them.
 
 import contextlib
 import functools
+import importlib
+import pkgutil
 
 import numpy as np
 
+from autograder import budgets
 from autograder.secret import MissingSecret, derive_seed
 
 VISIBLE_SEEDS = (0,)
@@ -128,3 +131,35 @@ def budget_check(check):
             _public_budget_inputs = previous
     wrapped.is_budget_check = True  # scripts/sweep_secrets.py leaves these out
     return wrapped
+
+
+def budget_checks(kernel):
+    """The budget checks of a ``budgets.CoreKernel``, as its notebook's test cells call them:
+    (``<function>_memory_budget``, ``<function>_time_budget``), each only where the kernel has
+    that budget, in that order."""
+    made = []
+    if kernel.memory is not None:
+        def memory_budget(func, case="hidden"):
+            args = kernel.memory_inputs()
+            budgets.check_memory_budget(func, args, kernel.memory, kernel.unit_bytes(args), name=kernel.function,
+                                        advice=kernel.memory_advice or budgets.MEMORY_ADVICE)
+        made.append((memory_budget, kernel.memory_doc))
+    if kernel.time is not None:
+        def time_budget(func, case="hidden", reference=None):
+            budgets.check_time_budget(func, reference, kernel.arguments, kernel.time, name=kernel.function,
+                                      advice=kernel.time_advice or budgets.TIME_ADVICE)
+        made.append((time_budget, kernel.time_doc))
+    for check, doc in made:
+        check.__name__ = check.__qualname__ = f"{kernel.function}_{check.__name__}"
+        check.__doc__ = doc
+    return tuple(budget_check(check) for check, _ in made)
+
+
+def core_kernels():
+    """[(assignment, budgets.CoreKernel)] of every problem set, in the order of the sets and of
+    their declarations."""
+    found = []
+    for assignment in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name[:2] == "ps"):
+        module = importlib.import_module(f"{__name__}.{assignment}")
+        found += [(assignment, value) for value in vars(module).values() if isinstance(value, budgets.CoreKernel)]
+    return found

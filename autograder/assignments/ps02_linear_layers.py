@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from autograder import budgets, checks
-from autograder.assignments import KINK_MARGIN, budget_check, budget_rng, rngs
+from autograder.assignments import KINK_MARGIN, budget_checks, budget_rng, rngs
 
 SMALL, LARGE = (4, 3, 5), (60, 30, 20)
 
@@ -269,41 +269,41 @@ def dense_tanh_backward_inputs_unchanged(dense_tanh_backward, case="hidden"):
 
 
 # Budgets of the core kernel, calibrated with scripts/benchmark_budgets.py.
-DENSE_TANH_MEMORY = budgets.MemoryBudget(multiple=1.0, unit_name="Z",
-                                         outputs=lambda args: (args[1].shape, args[2].shape, args[2].shape[1:]))
 def dense_tanh_floor(G, X, W, Z):
     """The work no dense_tanh_backward avoids: its two matrix products."""
     return G @ W.T, X.T @ G
 
 
-# reference_over_floor: measured with scripts/benchmark_budgets.py --floors
-DENSE_TANH_TIME = budgets.TimeBudget(ratio=4.0, floor=dense_tanh_floor, reference_over_floor=1.9)
 BUDGET_SIZES = (1000, 200, 500)  # t, n, m: Z holds 4 MB
 
 
-def dense_tanh_budget_arguments(round_):
-    """(G, X, W, Z) for budget measurements, fresh for each round."""
-    return _dense_tanh_arguments(_layer(budget_rng("ps02_dense_tanh", round_), BUDGET_SIZES, activation="tanh"))
+def dense_tanh_budget_arguments(round_, scale=1):
+    """(G, X, W, Z) for budget measurements, fresh for each round; ``scale`` times as many rows."""
+    t, n, m = BUDGET_SIZES
+    return _dense_tanh_arguments(_layer(budget_rng("ps02_dense_tanh", round_), (scale * t, n, m), activation="tanh"))
 
 
-@budget_check
-def dense_tanh_backward_memory_budget(dense_tanh_backward, case="hidden"):
-    """At most one temporary the size of Z beyond the outputs (dX, dW, db)."""
-    args = dense_tanh_budget_arguments(0)
-    budgets.check_memory_budget(dense_tanh_backward, args, DENSE_TANH_MEMORY, args[3].nbytes,
-                                name="dense_tanh_backward",
-                                advice="Make dJ/dA the only temporary and update it in place: dA = Z * Z, then "
-                                       "np.subtract(1.0, dA, out=dA) and dA *= G. G * (1 - Z ** 2) keeps a second "
-                                       "array the size of Z alive.")
-
-
-@budget_check
-def dense_tanh_backward_time_budget(dense_tanh_backward, case="hidden", reference=None):
-    """Within the time budget of the reference kernel (no Python loops over the batch)."""
-    budgets.check_time_budget(dense_tanh_backward, reference, dense_tanh_budget_arguments, DENSE_TANH_TIME,
-                              name="dense_tanh_backward",
-                              advice="No Python loop over the batch or the units: dX = dA @ W.T, dW = X.T @ dA and "
-                                     "db = dA.sum(axis=0) each do the whole batch at once.")
+DENSE_TANH = budgets.CoreKernel(
+    "dense_tanh_backward", "t, n, m = " + ", ".join(map(str, BUDGET_SIZES)), dense_tanh_budget_arguments,
+    memory=budgets.MemoryBudget(multiple=1.0, unit_name="Z",
+                                outputs=lambda args: (args[1].shape, args[2].shape, args[2].shape[1:])),
+    # reference_over_floor: measured with scripts/benchmark_budgets.py --floors
+    time=budgets.TimeBudget(ratio=10.0, floor=dense_tanh_floor, reference_over_floor=1.9,
+                            loop_rule=budgets.LoopRule(lambda args: len(args[1]), "row of X")),
+    unit_bytes=lambda args: args[3].nbytes,
+    memory_advice="Make dJ/dA the only temporary and update it in place: dA = Z * Z, then "
+                  "np.subtract(1.0, dA, out=dA) and dA *= G. G * (1 - Z ** 2) keeps a second array the size of Z "
+                  "alive.",
+    time_advice="No Python loop over the batch or the units: dX = dA @ W.T, dW = X.T @ dA and db = dA.sum(axis=0) "
+                "each do the whole batch at once.",
+    memory_doc="At most one temporary the size of Z beyond the outputs (dX, dW, db).",
+    time_doc="No Python loop over the batch, and within the time budget of the reference kernel.",
+    versions=(("loop over the batch", "dense_tanh_python_loop", {"loop"}),
+              ("builtin sum over the rows", "dense_tanh_builtin_sum_over_rows", {"loop"}),
+              ("unfused temporaries", "dense_tanh_unfused", {"memory"}),
+              ("einsum without optimize", "dense_tanh_einsum", set())),
+)
+dense_tanh_backward_memory_budget, dense_tanh_backward_time_budget = budget_checks(DENSE_TANH)
 
 
 # --- transfer task: a dense softplus layer ----------------------------------------------

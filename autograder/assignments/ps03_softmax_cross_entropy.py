@@ -7,7 +7,7 @@ sum to 1 (one-hot or soft labels); integer labels y index the classes.
 import numpy as np
 
 from autograder import budgets, checks
-from autograder.assignments import budget_check, budget_rng, rngs
+from autograder.assignments import budget_checks, budget_rng, rngs
 
 SMALL, LARGE = (4, 5), (60, 40)
 
@@ -192,49 +192,56 @@ def softmax_cross_entropy_inputs_unchanged(softmax_cross_entropy, case="hidden")
 
 
 # Budgets, calibrated with scripts/benchmark_budgets.py.
-FUSED_MEMORY = budgets.MemoryBudget(multiple=0.0, unit_name="A", outputs=lambda args: ((), args[0].shape))
 def softmax_floor(A, labels):
     """The work no softmax cross-entropy avoids: one exponential of every logit."""
     return np.exp(A)
 
 
-# reference_over_floor: measured with scripts/benchmark_budgets.py --floors
-FUSED_TIME = budgets.TimeBudget(ratio=4.0, floor=softmax_floor, reference_over_floor=6.8)
-# reference_over_floor: measured with scripts/benchmark_budgets.py --floors
-LABELS_TIME = budgets.TimeBudget(ratio=4.0, floor=softmax_floor, reference_over_floor=6.0)
 BUDGET_SHAPE = (40000, 50)  # S, C: A holds 16 MB, so the harness costs under 5% of the reference
 
 
-def fused_budget_arguments(round_):
-    """(A, T) for budget measurements, fresh for each round."""
+def _budget_shape(scale):
+    return (scale * BUDGET_SHAPE[0], BUDGET_SHAPE[1])
+
+
+def fused_budget_arguments(round_, scale=1):
+    """(A, T) for budget measurements, fresh for each round; ``scale`` times as many examples."""
     rng = budget_rng("ps03_fused", round_)
-    return _logits(rng, BUDGET_SHAPE), _targets(rng, BUDGET_SHAPE, "soft")
+    return _logits(rng, _budget_shape(scale)), _targets(rng, _budget_shape(scale), "soft")
 
 
-def labels_budget_arguments(round_):
-    """(A, y) for budget measurements, fresh for each round."""
-    return _labels_case(budget_rng("ps03_labels", round_), BUDGET_SHAPE)
+def labels_budget_arguments(round_, scale=1):
+    """(A, y) for budget measurements, fresh for each round; ``scale`` times as many examples."""
+    return _labels_case(budget_rng("ps03_labels", round_), _budget_shape(scale))
 
 
-@budget_check
-def softmax_cross_entropy_memory_budget(softmax_cross_entropy, case="hidden"):
-    """No array the size of A beyond dA itself (small vectors are free)."""
-    args = fused_budget_arguments(0)
-    budgets.check_memory_budget(softmax_cross_entropy, args, FUSED_MEMORY, args[0].nbytes,
-                                name="softmax_cross_entropy",
-                                advice="Let dA be the only array the size of A: dA = A - row_max[:, None], then "
-                                       "exponentiate, divide by the row sums and subtract T in place (out=, /=, -=); "
-                                       "take the loss from the row maxima, the log of the row sums and "
-                                       "np.vdot(T, A), not from log(Y) or T * A.")
+def _fused_kernel(function, arguments, reference_over_floor, **declared):
+    """The declaration of a fused kernel: the budgets ``softmax_cross_entropy`` and its labels version share.
+
+    reference_over_floor: measured with scripts/benchmark_budgets.py --floors.
+    """
+    return budgets.CoreKernel(
+        function, "S, C = " + ", ".join(map(str, BUDGET_SHAPE)), arguments,
+        memory=budgets.MemoryBudget(multiple=0.0, unit_name="A", outputs=lambda args: ((), args[0].shape)),
+        time=budgets.TimeBudget(ratio=4.0, floor=softmax_floor, reference_over_floor=reference_over_floor,
+                                loop_rule=budgets.LoopRule(lambda args: len(args[0]), "example")),
+        unit_bytes=lambda args: args[0].nbytes,
+        time_doc="No Python loop over the examples, and within the time budget of the reference kernel.",
+        **declared)
 
 
-@budget_check
-def softmax_cross_entropy_time_budget(softmax_cross_entropy, case="hidden", reference=None):
-    """Within the time budget of the reference kernel."""
-    budgets.check_time_budget(softmax_cross_entropy, reference, fused_budget_arguments, FUSED_TIME,
-                              name="softmax_cross_entropy",
-                              advice="No Python loop over the examples: take the row maxima and sums with axis=1 "
-                                     "and update all of dA at once with whole-array operations.")
+FUSED = _fused_kernel(
+    "softmax_cross_entropy", fused_budget_arguments, 6.8,
+    memory_advice="Let dA be the only array the size of A: dA = A - row_max[:, None], then exponentiate, divide by "
+                  "the row sums and subtract T in place (out=, /=, -=); take the loss from the row maxima, the log "
+                  "of the row sums and np.vdot(T, A), not from log(Y) or T * A.",
+    time_advice="No Python loop over the examples: take the row maxima and sums with axis=1 and update all of dA at "
+                "once with whole-array operations.",
+    memory_doc="No array the size of A beyond dA itself (small vectors are free).",
+    versions=(("loop over the examples", "fused_loop_over_examples", {"loop"}),
+              ("unfused temporaries", "fused_unfused_temporaries", {"memory"})),
+)
+softmax_cross_entropy_memory_budget, softmax_cross_entropy_time_budget = budget_checks(FUSED)
 
 
 # --- integer labels --------------------------------------------------------------------
@@ -282,24 +289,18 @@ def softmax_cross_entropy_labels_stable(softmax_cross_entropy_labels, case="hidd
         checks.check_close(dA, (_softmax(A) - T) / 6, name="dA for logits up to 1e4", rtol=1e-9)
 
 
-@budget_check
-def softmax_cross_entropy_labels_memory_budget(softmax_cross_entropy_labels, case="hidden"):
-    """No array the size of A beyond dA itself: in particular, no one-hot T."""
-    args = labels_budget_arguments(0)
-    budgets.check_memory_budget(softmax_cross_entropy_labels, args, FUSED_MEMORY, args[0].nbytes,
-                                name="softmax_cross_entropy_labels",
-                                advice="Do not build a one-hot T (it is the size of A): read the labels' logits as "
-                                       "A[np.arange(S), y] and subtract 1 at dA[np.arange(S), y] by fancy indexing, "
-                                       "with dA computed in place as the only array the size of A.")
-
-
-@budget_check
-def softmax_cross_entropy_labels_time_budget(softmax_cross_entropy_labels, case="hidden", reference=None):
-    """Within the time budget of the reference kernel."""
-    budgets.check_time_budget(softmax_cross_entropy_labels, reference, labels_budget_arguments, LABELS_TIME,
-                              name="softmax_cross_entropy_labels",
-                              advice="No Python loop over the examples: A[np.arange(S), y] picks every label's "
-                                     "logit and dA[np.arange(S), y] -= 1 updates every row at once.")
+LABELS = _fused_kernel(
+    "softmax_cross_entropy_labels", labels_budget_arguments, 6.0,
+    memory_advice="Do not build a one-hot T (it is the size of A): read the labels' logits as A[np.arange(S), y] "
+                  "and subtract 1 at dA[np.arange(S), y] by fancy indexing, with dA computed in place as the only "
+                  "array the size of A.",
+    time_advice="No Python loop over the examples: A[np.arange(S), y] picks every label's logit and "
+                "dA[np.arange(S), y] -= 1 updates every row at once.",
+    memory_doc="No array the size of A beyond dA itself: in particular, no one-hot T.",
+    versions=(("loop over the examples", "labels_loop_over_examples", {"loop"}),
+              ("dense one-hot targets", "labels_build_one_hot", {"memory"})),
+)
+softmax_cross_entropy_labels_memory_budget, softmax_cross_entropy_labels_time_budget = budget_checks(LABELS)
 
 
 # --- transfer task: label smoothing ---------------------------------------------------------

@@ -8,7 +8,7 @@ J = (1/t) sum_i loss(z_i, y_i) + (lambda/2) sum_j ||W_j||_F^2.
 import numpy as np
 
 from autograder import budgets, checks
-from autograder.assignments import budget_check, budget_rng, clear_of_kinks, rngs
+from autograder.assignments import budget_checks, budget_rng, clear_of_kinks, rngs
 from autograder.finite_differences import central_gradient_and_error
 
 
@@ -224,26 +224,31 @@ def mlp_floor(params, X, Y, activations, loss, weight_decay=0.0):
     return delta
 
 
-# reference_over_floor: measured with scripts/benchmark_budgets.py --floors
-MLP_TIME = budgets.TimeBudget(ratio=4.0, repeats=7, floor=mlp_floor, reference_over_floor=1.2)
 BUDGET_LAYERS = (256, 256, 256, 10)
 BUDGET_BATCH = 512
 
 
-def mlp_budget_arguments(round_):
+def mlp_budget_arguments(round_, scale=1):
+    """The arguments of budget measurements, fresh for each round; ``scale`` times as many examples."""
     rng = budget_rng("ps04_mlp", round_)
-    params, X, Y = network(rng, BUDGET_LAYERS, ("tanh", "tanh", "softmax"), "softmax_nll", BUDGET_BATCH)
+    params, X, Y = network(rng, BUDGET_LAYERS, ("tanh", "tanh", "softmax"), "softmax_nll", scale * BUDGET_BATCH)
     return params, X, Y, ["tanh", "tanh", "softmax"], "softmax_nll", 0.0
 
 
-@budget_check
-def mlp_loss_and_grad_time_budget(mlp_loss_and_grad, case="hidden", reference=None):
-    """Within the time budget of the reference (no Python loops over the examples)."""
-    budgets.check_time_budget(mlp_loss_and_grad, reference, mlp_budget_arguments, MLP_TIME,
-                              name="mlp_loss_and_grad",
-                              advice="No Python loop over the examples: each layer is one matrix product for the "
-                                     "whole batch forward (Z_{j-1} @ W_j) and two backward (Z_{j-1}.T @ Delta_j "
-                                     "and Delta_j @ W_j.T).")
+MLP = budgets.CoreKernel(
+    "mlp_loss_and_grad", "layers " + "-".join(map(str, BUDGET_LAYERS)) + f", batch {BUDGET_BATCH}",
+    mlp_budget_arguments,
+    # reference_over_floor: measured with scripts/benchmark_budgets.py --floors
+    time=budgets.TimeBudget(ratio=10.0, repeats=7, floor=mlp_floor, reference_over_floor=1.2,
+                            loop_rule=budgets.LoopRule(lambda args: len(args[1]), "example")),
+    time_advice="No Python loop over the examples: each layer is one matrix product for the whole batch forward "
+                "(Z_{j-1} @ W_j) and two backward (Z_{j-1}.T @ Delta_j and Delta_j @ W_j.T).",
+    time_doc="No Python loop over the examples, and within the time budget of the reference.",
+    versions=(("loop over the examples", "mlp_loop_over_examples", {"loop"}),
+              ("forward loop over examples", "mlp_forward_loop_over_examples", {"loop"}),
+              ("einsum without optimize", "mlp_einsum", set())),
+)
+(mlp_loss_and_grad_time_budget,) = budget_checks(MLP)
 
 
 def mlp_l1_loss_and_grad_values(mlp_l1_loss_and_grad, case="hidden"):

@@ -6,7 +6,7 @@ Y in R^{m x n}, X in R^{n x p}, C in R^{m x p}; f(X) = 1/2 ||tanh(YX) - C||_F^2.
 import numpy as np
 
 from autograder import budgets, checks
-from autograder.assignments import budget_check, budget_rng, rngs
+from autograder.assignments import budget_checks, budget_rng, rngs
 
 SMALL, LARGE = (5, 3, 4), (60, 30, 20)  # m, n, p
 
@@ -74,8 +74,6 @@ def tanh_least_squares_inputs_unchanged(tanh_least_squares, case="hidden"):
 
 
 # Budgets, calibrated with scripts/benchmark_budgets.py.
-TANH_MEMORY = budgets.MemoryBudget(multiple=1.0, unit_name="C (m x p)", outputs=lambda args: ((), args[0].shape))
-ENTRY_MEMORY = budgets.MemoryBudget(multiple=0.0, unit_name="C (m x p)", outputs=lambda args: ())
 BUDGET_SIZES = (4000, 50, 500)  # m, n, p: C holds 16 MB
 
 
@@ -83,14 +81,23 @@ def budget_arguments(round_):
     return _problem(budget_rng("ps06_tanh", round_), BUDGET_SIZES)
 
 
-@budget_check
-def tanh_least_squares_memory_budget(tanh_least_squares, case="hidden"):
-    """At most one m x p temporary beyond the returned gradient."""
-    args = budget_arguments(0)
-    budgets.check_memory_budget(tanh_least_squares, args, TANH_MEMORY, args[2].nbytes, name="tanh_least_squares",
-                                advice="Work on blocks of rows, say 256 rows of Y and C at a time: Z = "
-                                       "tanh(Y[rows] @ X), the residual and 1 - Z * Z (computed in place) are then "
-                                       "only block x p, and f and Y[rows].T @ (...) add up over the blocks.")
+def _memory_kernel(function, arguments, multiple, outputs, **declared):
+    """A kernel of this set with a memory budget counted in arrays the size of C."""
+    return budgets.CoreKernel(
+        function, "m, n, p = " + ", ".join(map(str, BUDGET_SIZES)), arguments,
+        memory=budgets.MemoryBudget(multiple=multiple, unit_name="C (m x p)", outputs=outputs),
+        unit_bytes=lambda args: args[2].nbytes, **declared)
+
+
+TANH = _memory_kernel(
+    "tanh_least_squares", budget_arguments, 1.0, lambda args: ((), args[0].shape),
+    memory_advice="Work on blocks of rows, say 256 rows of Y and C at a time: Z = tanh(Y[rows] @ X), the residual "
+                  "and 1 - Z * Z (computed in place) are then only block x p, and f and Y[rows].T @ (...) add up "
+                  "over the blocks.",
+    memory_doc="At most one m x p temporary beyond the returned gradient.",
+    versions=(("unfused temporaries", "tanh_unfused_temporaries", {"memory"}),),
+)
+(tanh_least_squares_memory_budget,) = budget_checks(TANH)
 
 
 def tanh_least_squares_entry_values(tanh_least_squares_entry, case="hidden"):
@@ -105,15 +112,14 @@ def tanh_least_squares_entry_values(tanh_least_squares_entry, case="hidden"):
                                 known_mistakes=mistakes)
 
 
-@budget_check
-def tanh_least_squares_entry_memory_budget(tanh_least_squares_entry, case="hidden"):
-    """O(m n) work and memory: no m x p array (the whole of Z is not needed)."""
-    X, Y, C = budget_arguments(0)
-    budgets.check_memory_budget(tanh_least_squares_entry, (X, Y, C, 3, 7), ENTRY_MEMORY, C.nbytes,
-                                name="tanh_least_squares_entry",
-                                advice="Only column j of Z enters: compute z = np.tanh(Y @ X[:, j]) (m numbers) and "
-                                       "combine it with column i of Y and column j of C; never form Y @ X (m x p) "
-                                       "or the whole gradient.")
+TANH_ENTRY = _memory_kernel(
+    "tanh_least_squares_entry", lambda round_: (*budget_arguments(round_), 3, 7), 0.0, lambda args: (),
+    memory_advice="Only column j of Z enters: compute z = np.tanh(Y @ X[:, j]) (m numbers) and combine it with "
+                  "column i of Y and column j of C; never form Y @ X (m x p) or the whole gradient.",
+    memory_doc="O(m n) work and memory: no m x p array (the whole of Z is not needed).",
+    versions=(("the whole gradient", "entry_from_the_whole_gradient", {"memory"}),),
+)
+(tanh_least_squares_entry_memory_budget,) = budget_checks(TANH_ENTRY)
 
 
 def sigmoid_least_squares_values(sigmoid_least_squares, case="hidden"):

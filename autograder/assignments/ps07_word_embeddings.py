@@ -8,7 +8,7 @@ has N (center, context) pairs with K negatives each; the loss is
 import numpy as np
 
 from autograder import budgets, checks
-from autograder.assignments import budget_check, budget_rng, rngs
+from autograder.assignments import budget_checks, budget_rng, rngs
 
 
 def _log_sigmoid(x):
@@ -148,23 +148,27 @@ def sgns_floor(W_in, W_out, centers, contexts, negatives):
     return np.einsum("nd,nd->n", u, v), np.einsum("nkd,nd->nk", n, v)
 
 
-# reference_over_floor: measured with scripts/benchmark_budgets.py --floors
-SGNS_TIME = budgets.TimeBudget(ratio=4.0, floor=sgns_floor, reference_over_floor=4.7)
 BUDGET_SHAPE = (5000, 32, 4096, 5)  # V, d, N, K: a loop over the batch measured 7 to 8 times the reference
 
 
-def sgns_budget_arguments(round_):
-    return _batch(budget_rng("ps07_sgns", round_), *BUDGET_SHAPE, repeats=False)
+def sgns_budget_arguments(round_, scale=1):
+    """The arguments of budget measurements, fresh for each round; ``scale`` times as many pairs N."""
+    V, d, N, K = BUDGET_SHAPE
+    return _batch(budget_rng("ps07_sgns", round_), V, d, scale * N, K, repeats=False)
 
 
-@budget_check
-def sgns_loss_and_grad_time_budget(sgns_loss_and_grad, case="hidden", reference=None):
-    """Within the time budget of the reference kernel (no Python loop over the batch)."""
-    budgets.check_time_budget(sgns_loss_and_grad, reference, sgns_budget_arguments, SGNS_TIME,
-                              name="sgns_loss_and_grad",
-                              advice="No Python loop over the batch: gather the rows at once (W_in[centers], "
-                                     "W_out[contexts], W_out[negatives]), score all pairs with np.einsum, and "
-                                     "scatter the row gradients with np.add.at, which adds up repeated indices.")
+SGNS = budgets.CoreKernel(
+    "sgns_loss_and_grad", "V, d, N, K = " + ", ".join(map(str, BUDGET_SHAPE)), sgns_budget_arguments,
+    # reference_over_floor: measured with scripts/benchmark_budgets.py --floors
+    time=budgets.TimeBudget(ratio=4.0, floor=sgns_floor, reference_over_floor=4.7,
+                            loop_rule=budgets.LoopRule(lambda args: len(args[2]), "center-context pair")),
+    time_advice="No Python loop over the batch: gather the rows at once (W_in[centers], W_out[contexts], "
+                "W_out[negatives]), score all pairs with np.einsum, and scatter the row gradients with np.add.at, "
+                "which adds up repeated indices.",
+    time_doc="No Python loop over the batch, and within the time budget of the reference kernel.",
+    versions=(("loop over the batch", "sgns_loop_over_the_batch", {"loop"}),),
+)
+(sgns_loss_and_grad_time_budget,) = budget_checks(SGNS)
 
 
 def weighted_sgns_loss_and_grad_values(weighted_sgns_loss_and_grad, case="hidden"):

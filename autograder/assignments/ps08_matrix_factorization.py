@@ -9,7 +9,7 @@ factorization has P in R^{n x n}, B in R^{d x k} and f = ||P - U B B^T U^T||_F^2
 import numpy as np
 
 from autograder import budgets, checks
-from autograder.assignments import budget_check, budget_rng, rngs
+from autograder.assignments import budget_checks, budget_rng, rngs
 
 SMALL, LARGE = (6, 5, 3), (40, 30, 6)  # n, m, d
 LAM = 0.37
@@ -169,8 +169,8 @@ def mf_loss_and_grad_sparse_inputs_unchanged(mf_loss_and_grad_sparse, case="hidd
 # time on a larger one, where the dense kernel is many times slower. (Memory on
 # the larger problem would make a dense kernel's first call page in 1.5 GB.)
 MEMORY_SIZES, TIME_SIZES, BUDGET_PER_ROW = (3000, 2000, 32), (9000, 7000, 32), 20  # n, m, d; nonzeros per row
-SPARSE_MEMORY = budgets.MemoryBudget(multiple=3.0, unit_name="the data U, V and vals ((n + m) d + nnz numbers)",
-                                     outputs=lambda args: ((), args[4].shape, args[5].shape))
+
+
 def sparse_floor(rows, cols, vals, shape, U, V, lam=0.0):
     """The work no mf_loss_and_grad_sparse avoids: the Gram matrices, their products with
     U and V, and one pass over the nonzeros."""
@@ -178,15 +178,15 @@ def sparse_floor(rows, cols, vals, shape, U, V, lam=0.0):
     return U @ VtV, V @ UtU, np.bincount(rows, vals, shape[0])
 
 
-# reference_over_floor: measured with scripts/benchmark_budgets.py --floors
-SPARSE_TIME = budgets.TimeBudget(ratio=10.0, floor=sparse_floor, reference_over_floor=14.0)
-SPARSE_MEMORY_ADVICE = ("Never form an n x m array, nor an nnz x d one (V[cols] gathers nnz rows of d numbers): "
-                        "build P V and P^T U one column at a time with np.bincount (or np.add.at on one column), "
-                        "and take the rest from the Gram matrices U^T U and V^T V.")
-
-
 def sparse_budget_arguments(round_, sizes=TIME_SIZES):
     return _sparse_problem(budget_rng("ps08_sparse", round_), sizes, BUDGET_PER_ROW) + (LAM,)
+
+
+def sparse_loop_arguments(round_, scale=1):
+    """The memory budget's problem with ``scale`` times as many rows (and so nonzeros): the loop rule's
+    inputs (the time budget's, doubled, would make a dense kernel hold gigabytes)."""
+    n, m, d = MEMORY_SIZES
+    return sparse_budget_arguments(round_, (scale * n, m, d))
 
 
 def sparse_budget_unit_bytes(args):
@@ -195,23 +195,32 @@ def sparse_budget_unit_bytes(args):
     return U.nbytes + V.nbytes + vals.nbytes
 
 
-@budget_check
-def mf_loss_and_grad_sparse_memory_budget(mf_loss_and_grad_sparse, case="hidden"):
-    """Memory O((n + m) d + nnz): no n x m array and no nnz x d array."""
-    args = sparse_budget_arguments(0, MEMORY_SIZES)
-    budgets.check_memory_budget(mf_loss_and_grad_sparse, args, SPARSE_MEMORY, sparse_budget_unit_bytes(args),
-                                name="mf_loss_and_grad_sparse",
-                                advice=SPARSE_MEMORY_ADVICE)
-
-
-@budget_check
-def mf_loss_and_grad_sparse_time_budget(mf_loss_and_grad_sparse, case="hidden", reference=None):
-    """Within the time budget of the reference kernel (the Gram trick)."""
-    budgets.check_time_budget(mf_loss_and_grad_sparse, reference, sparse_budget_arguments, SPARSE_TIME,
-                              name="mf_loss_and_grad_sparse",
-                              advice="Use the Gram trick: f, dU and dV need only P V and P^T U, accumulated over "
-                                     "the nonzeros with np.bincount (no Python loop), and the d x d matrices "
-                                     "U^T U and V^T V; never an n x m array.")
+SPARSE = budgets.CoreKernel(
+    "mf_loss_and_grad_sparse", "n, m, d = " + ", ".join(map(str, TIME_SIZES)) + " (time), "
+    + ", ".join(map(str, MEMORY_SIZES)) + f" (memory, loop rule), {BUDGET_PER_ROW} nonzeros per row",
+    sparse_budget_arguments,
+    memory=budgets.MemoryBudget(multiple=3.0, unit_name="the data U, V and vals ((n + m) d + nnz numbers)",
+                                outputs=lambda args: ((), args[4].shape, args[5].shape)),
+    # reference_over_floor: measured with scripts/benchmark_budgets.py --floors
+    time=budgets.TimeBudget(ratio=10.0, floor=sparse_floor, reference_over_floor=14.0,
+                            loop_rule=budgets.LoopRule(lambda args: len(args[0]), "nonzero",
+                                                       arguments=sparse_loop_arguments)),
+    memory_arguments=lambda round_: sparse_budget_arguments(round_, MEMORY_SIZES),
+    unit_bytes=sparse_budget_unit_bytes,
+    memory_advice="Never form an n x m array, nor an nnz x d one (V[cols] gathers nnz rows of d numbers): build "
+                  "P V and P^T U one column at a time with np.bincount (or np.add.at on one column), and take the "
+                  "rest from the Gram matrices U^T U and V^T V.",
+    time_advice="Use the Gram trick: f, dU and dV need only P V and P^T U, accumulated over the nonzeros with "
+                "np.bincount (no Python loop), and the d x d matrices U^T U and V^T V; never an n x m array.",
+    memory_doc="Memory O((n + m) d + nnz): no n x m array and no nnz x d array.",
+    time_doc="No Python loop over the nonzeros, and within the time budget of the reference kernel (the Gram "
+             "trick).",
+    versions=(("dense n x m array", "sparse_forms_dense_P", {"memory", "time"}),
+              ("nnz x d gathers", "sparse_gathers_nnz_by_d", {"memory"}),
+              ("one-shot np.add.at", "sparse_add_at_nnz_by_d", {"memory"}),
+              ("loop over the nonzeros", "sparse_loop_over_nonzeros", {"loop"})),
+)
+mf_loss_and_grad_sparse_memory_budget, mf_loss_and_grad_sparse_time_budget = budget_checks(SPARSE)
 
 
 # --- symmetric factorization --------------------------------------------------------------

@@ -8,7 +8,7 @@ feedback: counts R in R^{m x n} given by their nonzeros, P = 1[R > 0], C = 1 + a
 import numpy as np
 
 from autograder import budgets, checks
-from autograder.assignments import budget_check, budget_rng, rngs
+from autograder.assignments import budget_checks, budget_rng, rngs
 
 SMALL, LARGE = (6, 5, 3), (30, 40, 6)  # m, n, d
 LAM = 0.37
@@ -115,21 +115,23 @@ def wmf_row_grad_values(wmf_row_grad, case="hidden"):
                 )
 
 
-ROW_MEMORY = budgets.MemoryBudget(multiple=0.0, unit_name="Y (m x n)", outputs=lambda args: args[2].shape[1:])
 ROW_BUDGET_SIZES = (3000, 2000, 16)  # m, n, d: Y holds 48 MB
 
 
-def row_budget_arguments():
-    return (*_problem(budget_rng("ps09_row", 0), ROW_BUDGET_SIZES), 17, LAM)
+def row_budget_arguments(round_=0):
+    return (*_problem(budget_rng("ps09_row", round_), ROW_BUDGET_SIZES), 17, LAM)
 
 
-@budget_check
-def wmf_row_grad_memory_budget(wmf_row_grad, case="hidden"):
-    """O(n d) work and memory: no m x n array (only row k of the residual is needed)."""
-    args = row_budget_arguments()
-    budgets.check_memory_budget(wmf_row_grad, args, ROW_MEMORY, args[0].nbytes, name="wmf_row_grad",
-                                advice="Only row k enters: C[k] * (Y[k] - H @ W[k]) has n entries; never form W @ H.T "
-                                       "or any other m x n array.")
+ROW_GRAD = budgets.CoreKernel(
+    "wmf_row_grad", "m, n, d = " + ", ".join(map(str, ROW_BUDGET_SIZES)), row_budget_arguments,
+    memory=budgets.MemoryBudget(multiple=0.0, unit_name="Y (m x n)", outputs=lambda args: args[2].shape[1:]),
+    unit_bytes=lambda args: args[0].nbytes,
+    memory_advice="Only row k enters: C[k] * (Y[k] - H @ W[k]) has n entries; never form W @ H.T or any other "
+                  "m x n array.",
+    memory_doc="O(n d) work and memory: no m x n array (only row k of the residual is needed).",
+    versions=(("row of the whole gradient", "row_grad_from_the_whole_gradient", {"memory"}),),
+)
+(wmf_row_grad_memory_budget,) = budget_checks(ROW_GRAD)
 
 
 # --- weighted alternating least squares ---------------------------------------------------
@@ -236,8 +238,6 @@ def implicit_floor(rows, cols, vals, shape, H, alpha, lam):
     return np.linalg.solve(np.broadcast_to(gram, (users, d, d)), np.ones((users, d, 1)))
 
 
-# reference_over_floor: measured with scripts/benchmark_budgets.py --floors
-IMPLICIT_TIME = budgets.TimeBudget(ratio=4.0, floor=implicit_floor, reference_over_floor=1.72)
 IMPLICIT_BUDGET_SIZES = (500, 5000, 32, 20)  # users, items, d, observations per user
 
 
@@ -245,11 +245,15 @@ def implicit_budget_arguments(round_):
     return (*implicit_problem(budget_rng("ps09_implicit", round_), *IMPLICIT_BUDGET_SIZES), 40.0, 0.1)
 
 
-@budget_check
-def implicit_als_update_time_budget(implicit_als_update, case="hidden", reference=None):
-    """Within the time budget of the reference, which uses the Gram trick."""
-    budgets.check_time_budget(
-        implicit_als_update, reference, implicit_budget_arguments, IMPLICIT_TIME, name="implicit_als_update",
-        advice="Compute H^T H + lam I once; per user, add only the correction H_k^T diag(alpha r_k) H_k from the "
-               "rows H_k of H for their observed items, and solve with H_k^T (1 + alpha r_k): no product with all "
-               "n items per user.")
+IMPLICIT = budgets.CoreKernel(
+    "implicit_als_update", "m, n, d = " + ", ".join(map(str, IMPLICIT_BUDGET_SIZES[:3]))
+    + f", {IMPLICIT_BUDGET_SIZES[3]} observations per user", implicit_budget_arguments,
+    # reference_over_floor: measured with scripts/benchmark_budgets.py --floors
+    time=budgets.TimeBudget(ratio=4.0, floor=implicit_floor, reference_over_floor=1.72),
+    time_advice="Compute H^T H + lam I once; per user, add only the correction H_k^T diag(alpha r_k) H_k from the "
+                "rows H_k of H for their observed items, and solve with H_k^T (1 + alpha r_k): no product with all "
+                "n items per user.",
+    time_doc="Within the time budget of the reference, which uses the Gram trick.",
+    versions=(("dense solve per user", "implicit_dense_solve_per_user", {"time"}),),
+)
+(implicit_als_update_time_budget,) = budget_checks(IMPLICIT)

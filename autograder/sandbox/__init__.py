@@ -11,7 +11,8 @@ numbers and arrays (``protocol.py``), never as Python objects. Every check
 (``autograder.checks``) runs in the grader, on those plain values.
 
 The worker side (``worker``, ``protocol``, ``seccomp``, ``policy``) imports
-nothing outside this package but the value codec ``autograder/transport.py``:
-inside a worker they are the only code of the grader there is. Nothing a
+nothing outside this package but the value codec ``autograder/transport.py``
+and the loop rule's counter ``autograder/loop_counts.py``: inside a worker
+they are the only code of the grader there is. Nothing a
 notebook imports reaches this package (tests/test_student_path.py).
 """

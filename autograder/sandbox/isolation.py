@@ -1,8 +1,9 @@
 """The command line that starts a worker inside bubblewrap, as ``policy`` says.
 
-Only the system libraries, the Python installation, NumPy and this package
-are visible inside, read-only; NumPy and this package appear under
-``policy.LIBRARY_ROOT``, so nothing inside names the course's folder.
+Only the system libraries, the Python installation, NumPy, this package and the
+grader's modules it shares (``SHARED_MODULES``) are visible inside, read-only;
+all but the system and Python appear under ``policy.LIBRARY_ROOT``, so nothing
+inside names the course's folder.
 """
 
 import json
@@ -13,27 +14,30 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import transport
+from autograder import loop_counts, transport
 
 from . import policy
 
 PACKAGE = "mcdl_sandbox"
-TRANSPORT = "mcdl_transport"
+# Modules of the grader a worker needs beyond its package, under the names they have inside: the value
+# codec (which protocol imports) and the counter of the loop rule (which the worker imports).
+SHARED_MODULES = {"mcdl_transport": transport, "mcdl_loop_counts": loop_counts}
 BOOT = (
     f"import sys; sys.path.insert(0, {policy.LIBRARY_ROOT!r}); "
     f"from {PACKAGE} import worker; worker.main(sys.argv[1:])"
 )
 
 
-# Without bubblewrap's binds: the worker's package and the codec are loaded from their files under
-# the names they have inside bubblewrap; NumPy from its installation.
+# Without bubblewrap's binds: the worker's package and the shared modules are loaded from their files
+# under the names they have inside bubblewrap; NumPy from its installation.
 CONTAINER_BOOT = (
-    "import sys, importlib.util as u\n"
+    "import json, sys, importlib.util as u\n"
     "def load(name, path, folder=None):\n"
     "    spec = u.spec_from_file_location(name, path, submodule_search_locations=folder)\n"
     "    sys.modules[name] = module = u.module_from_spec(spec); spec.loader.exec_module(module)\n"
-    "package, codec, numpy_parent = sys.argv[1:4]; del sys.argv[1:4]; sys.path.insert(0, numpy_parent)\n"
-    f"load({TRANSPORT!r}, codec); load({PACKAGE!r}, package + '/__init__.py', [package])\n"
+    "package, shared, numpy_parent = sys.argv[1:4]; del sys.argv[1:4]; sys.path.insert(0, numpy_parent)\n"
+    "for name, path in json.loads(shared).items(): load(name, path)\n"
+    f"load({PACKAGE!r}, package + '/__init__.py', [package])\n"
     f"from {PACKAGE} import worker; worker.main(sys.argv[1:])"
 )
 CONTAINER_HINT = (
@@ -73,6 +77,11 @@ def _python_paths():
     return sorted(str(p) for p in paths if not any(str(p).startswith(s) for s in policy.SYSTEM_PATHS))
 
 
+def _shared_files():
+    """{name inside a worker: file} of ``SHARED_MODULES``."""
+    return {name: str(Path(module.__file__).resolve()) for name, module in SHARED_MODULES.items()}
+
+
 def _library_binds():
     """(outside, inside) pairs: NumPy, its vendored libraries, this package and the value codec."""
     numpy_dir = Path(np.__file__).resolve().parent
@@ -81,7 +90,7 @@ def _library_binds():
     if vendored.is_dir():
         binds.append((vendored, "numpy.libs"))
     binds.append((Path(__file__).resolve().parent, PACKAGE))
-    binds.append((Path(transport.__file__).resolve(), f"{TRANSPORT}.py"))  # the value codec, which protocol imports
+    binds += [(path, f"{name}.py") for name, path in _shared_files().items()]
     return [(str(outside), f"{policy.LIBRARY_ROOT}/{inside}") for outside, inside in binds]
 
 
@@ -101,10 +110,10 @@ def container_command(mode, limits, socket_fd, arena_fd):
     imported (``-I -S``: no site-packages, no environment variables of Python).
     """
     numpy_parent = str(Path(np.__file__).resolve().parent.parent)
-    package, codec = str(Path(__file__).resolve().parent), str(Path(transport.__file__).resolve())
+    package = str(Path(__file__).resolve().parent)
     python = os.path.realpath(sys.executable)
-    return [python, "-I", "-S", "-B", "-c", CONTAINER_BOOT, package, codec, numpy_parent, str(socket_fd),
-            str(arena_fd), mode, json.dumps(limits)]
+    return [python, "-I", "-S", "-B", "-c", CONTAINER_BOOT, package, json.dumps(_shared_files()), numpy_parent,
+            str(socket_fd), str(arena_fd), mode, json.dumps(limits)]
 
 
 def command(mode, limits, socket_fd, info_fd, arena_fd):

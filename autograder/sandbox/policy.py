@@ -7,9 +7,9 @@ A worker runs a student's answer cells. It is built to reach nothing:
    (65534), no capabilities, a new session, killed with its parent.
 2. **File system**: an empty, read-only root holding only the system
    libraries (``/usr``), the Python installation, NumPy and the worker's own
-   package (this folder, and the value codec ``autograder/transport.py``), all
-   read-only. No ``/proc``, ``/dev``, ``/tmp``, course folder or home directory
-   exists inside.
+   package (this folder, the value codec ``autograder/transport.py`` and the
+   loop rule's counter ``autograder/loop_counts.py``), all read-only. No
+   ``/proc``, ``/dev``, ``/tmp``, course folder or home directory exists inside.
 3. **Resource limits** (``LIMITS``), set by the worker before any student code.
 4. **System calls**: after its imports, the worker loads a seccomp filter that
    allows exactly ``ALLOWED_SYSCALLS`` (and ``RESTRICTED_SYSCALLS`` with the

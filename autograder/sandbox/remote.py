@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from autograder import loop_counts
 from autograder.errors import SandboxError, StudentError
 
 from . import isolation, policy, protocol
@@ -64,6 +65,7 @@ class CallResult:
     modified: list = field(default_factory=list)  # paths of arguments changed in place, e.g. (0,) or (0, 1, 0)
     cpu_seconds: float = 0.0
     traced_peak: int = 0
+    events: dict | None = None  # what the call did, when counted (``loop_counts.EVENTS``)
 
 
 class _OutputCounter(threading.Thread):
@@ -130,6 +132,16 @@ def _float64_bytes(value):
     if type(value) is dict:
         return sum(_float64_bytes(v) for v in value.values())
     return 0
+
+
+def _events(reply):
+    """The counts of a reply (``loop_counts.EVENTS``) as {event: int}, or None if it has none or they
+    are malformed."""
+    if type(reply) is not dict or set(reply) != set(loop_counts.EVENTS):
+        return None
+    if not all(type(n) is int and n >= 0 for n in reply.values()):
+        return None
+    return dict(reply)
 
 
 def _memfd(data):
@@ -642,26 +654,29 @@ class Sandbox:
             if isinstance(caught, list) else []
         traced = reply.get("tracemalloc_peak")
         traced = int(traced) if type(traced) in (int, float) and traced >= 0 else 0
-        return CallResult(value, warnings[:5], traced_peak=traced)
+        return CallResult(value, warnings[:5], traced_peak=traced, events=_events(reply.get("events")))
 
     def _check_defined(self, name):
         if name in self.cell_errors:
             raise SandboxError(f"its cell could not be run: {self.cell_errors[name][0]}")
 
-    def call(self, name, args, *, detect_changes=True):
+    def call(self, name, args, *, detect_changes=True, count_events=False):
         """Call ``name(*args)`` in the worker; returns a CallResult.
 
+        count_events: count what the call does (``loop_counts``) into the
+        result's ``events``; its value is then None.
         Raises StudentError when student code raised, SandboxError when the
         worker failed (it is restarted for the next call).
         """
         with self._charged():
-            return self._call(name, args, detect_changes)
+            return self._call(name, args, detect_changes, count_events)
 
-    def _call(self, name, args, detect_changes):
+    def _call(self, name, args, detect_changes, count_events=False):
         self._check_defined(name)
         worker = self._worker()
         forms, blobs, fds, shared = self._encode_arguments(args, worker)
-        request = {"op": "call", "name": name, "args": forms, "left_in_place": worker.left_in_place}
+        request = {"op": "call", "name": name, "args": forms, "left_in_place": worker.left_in_place,
+                   "count_events": count_events}
         limit = self._result_limit(args)
         try:
             try:
@@ -731,6 +746,13 @@ class RemoteFunction:
 
     def measure_memory(self, args):
         return self.sandbox.measure_memory(self.__name__, args)
+
+    def count_events(self, args):
+        """What one call on ``args`` did: {event: count} (``loop_counts``)."""
+        events = self.sandbox.call(self.__name__, args, detect_changes=False, count_events=True).events
+        if events is None:
+            raise SandboxError("the grading process did not say what the call did")
+        return events
 
     def cpu_seconds(self, *, once_idle=False):
         return self.sandbox.cpu_seconds(once_idle=once_idle)

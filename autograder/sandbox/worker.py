@@ -2,7 +2,8 @@
 
 It runs inside bubblewrap (``policy``: its own namespaces, an empty read-only
 file system) as ``python -I -S -B -c <boot> SOCKET_FD ARENA_FD MODE LIMITS``, with this
-package importable as ``mcdl_sandbox``. Before it reads any student code it
+package importable as ``mcdl_sandbox`` (and the modules it shares with the
+grader, ``isolation.SHARED_MODULES``). Before it reads any student code it
 imports every NumPy module (imports open files, which the filter forbids),
 limits its resources and loads the seccomp filter. It imports nothing of the
 grader: it never holds a check, a seed or a reference answer.
@@ -33,6 +34,11 @@ import warnings
 import numpy as np
 
 from . import policy, protocol, seccomp
+
+if __package__ == "mcdl_sandbox":  # in a worker, which has the counter as a module of its own (isolation.py)
+    import mcdl_loop_counts as loop_counts
+else:
+    from autograder import loop_counts
 
 MAX_WARNINGS = 5
 ARENA = None  # the shared memory where the grader writes arguments, as bytes (mapped in main)
@@ -104,19 +110,24 @@ def decode_argument(form, blobs, fds, cache):
     return protocol.decode(form, blobs)
 
 
-def call(func, args, measure_memory, left_in_place):
+def call(func, args, measure_memory, left_in_place, count_in=None):
     """Call student code; returns (reply header, blobs).
 
     left_in_place: large arrays of the result stay where they are, for the
     grader to read (``protocol.LeftInPlace``); the caller keeps them alive.
+    count_in: the answers' namespace, to count what the call does
+    (``loop_counts``): the reply then holds the counts as "events" and no value.
     """
-    peak = None
+    peak, events = None, None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if measure_memory:
             tracemalloc.start()
         try:
-            value, error = func(*args), None
+            if count_in is None:
+                value, error = func(*args), None
+            else:
+                (_, events), value, error = loop_counts.count(func, args, count_in), None, None
         except BaseException as exception:  # SystemExit and KeyboardInterrupt too
             value, error = None, (type(exception).__name__, _message(exception))
         finally:
@@ -127,6 +138,7 @@ def call(func, args, measure_memory, left_in_place):
         "warnings": [[w.category.__name__, _message(w.message)[:500]] for w in caught[:MAX_WARNINGS]],
         "n_warnings": len(caught),
         "tracemalloc_peak": peak,
+        "events": events,
     }
     blobs = protocol.LeftInPlace() if left_in_place else []
     if error is None:
@@ -170,7 +182,8 @@ def serve(sock):
                     protocol.send(sock, {"error": ["NameError", f"name '{header['name']}' is not defined"]})
                 else:
                     reply, reply_blobs = call(func, args, bool(header.get("measure_memory")),
-                                              bool(header.get("left_in_place")))
+                                              bool(header.get("left_in_place")),
+                                              namespace if header.get("count_events") else None)
                     protocol.send(sock, reply, reply_blobs)
                     kept.extend(getattr(reply_blobs, "kept", []))
                 del args
