@@ -2,7 +2,8 @@
 
 Everything a notebook imports (``assignments``, ``checks``, ``budgets``)
 raises or catches these, and so does the grading sandbox; this module imports
-only the standard library, so that the student path never needs the sandbox.
+only the standard library and ``kinds`` (which imports nothing), so that the
+student path never needs the sandbox.
 """
 
 import textwrap

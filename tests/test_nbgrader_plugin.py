@@ -98,7 +98,8 @@ def test_a_rejected_notebook_gets_a_not_graded_verdict_in_every_test_cell(releas
     nb, _ = trusted.preprocess(nb, resources(released))
     assert NOTES not in nb.metadata
     tests = set(grade_ids(nb, grade=True, solution=False))
-    outputs = {notebooks.nbgrader_meta(c)["grade_id"]: c.outputs for c in nb.cells if notebooks.nbgrader_meta(c)}
+    outputs = {notebooks.nbgrader_meta(c)["grade_id"]: c.outputs for c in nb.cells
+               if c.cell_type == "code" and notebooks.nbgrader_meta(c)}
     assert len(tests) >= 5
     for test in tests:
         [output] = outputs[test]

@@ -180,13 +180,12 @@ class IsolatedGrader:
 
     def close(self):
         process, channel, self.process, self.channel = self.process, self.channel, None, None
+        if process is not None:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
         if channel is not None:
             channel.close()
-        if process is None:
-            return
-        if process.poll() is None:
-            process.kill()
-        process.wait()
 
 
 def answer_or_error(helper, task, timeout):
