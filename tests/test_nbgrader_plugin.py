@@ -55,7 +55,7 @@ def grade_ids(nb, **flags):
 @pytest.mark.parametrize("preprocessor", [TrustedGrading, RestoreCellsFromSource])
 def test_the_preprocessors_are_nbgrader_preprocessors_that_can_be_disabled(preprocessor):
     assert issubclass(preprocessor, NbGraderPreprocessor)
-    assert preprocessor.class_traits()["enabled"].get_metadata("config")
+    assert preprocessor.class_traits()["enabled"].metadata.get("config")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
     # Disabled, it does nothing: no gradebook is opened (there is none), the notebook is returned as it is.
     assert preprocessor(enabled=False)(nb, {"nbgrader": {"db_url": "sqlite:////nonexistent/gradebook.db"}}) == (
@@ -115,7 +115,8 @@ def test_restore_rebuilds_locked_cells_and_grades_the_last_copy_of_an_answer(rel
     shutil.copy(released / "exercises" / PS01 / f"{PS01}.ipynb", submitted / f"{PS01}.ipynb")
     test, answer = grade_ids(nb, grade=True, solution=False)[0], grade_ids(nb, solution=True)[0]
     cells = {notebooks.nbgrader_meta(c)["grade_id"]: c for c in nb.cells if notebooks.nbgrader_meta(c)}
-    original_test = cells[test].source
+    source_cells = {notebooks.nbgrader_meta(c).get("grade_id"): c for c in notebooks.load(source_path(PS01))["cells"]}
+    original_test = notebooks.source(source_cells[test])  # as the gradebook keeps it, hidden tests included
     cells[test].source = "pass  # the test removed"
     cells[test].metadata["nbgrader"]["locked"] = False
     first_copy = nbformat.from_dict(json.loads(json.dumps(cells[answer])))
