@@ -106,7 +106,7 @@ def class_statistics(results, students, recorded=None):
             label = kinds.label(verdict.kind, verdict.detail)
             mistakes[label] += 1
             examples.setdefault(label, verdict.message)
-    disagreeing = {s: cells for s in graded if (cells := disagreements(results[s].verdicts, scores[s]))}
+    disagreeing = {s: found for s in graded if (found := disagreements(results[s].verdicts, scores[s]))}
     return {
         "graded": graded,
         "not_graded": dict(sorted(not_graded.items())),
