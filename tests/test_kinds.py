@@ -111,7 +111,7 @@ def reworded(monkeypatch):
     monkeypatch.setattr(trusted, "_failed", shouting_verdict)
 
 
-@pytest.mark.slow  # 8 minutes on a loaded 2-core machine
+@pytest.mark.slow  # 2 minutes for the nine sets on a 2-core machine shared with other runs
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_rewording_every_failure_message_leaves_the_mistake_counts(assignment, request):
     table = [w for w in WRONG_SUBMISSIONS if w.assignment == assignment and w.fails]
