@@ -2,7 +2,8 @@
 
 The modules, from the bottom up (each uses only those above it in this list):
 
-- ``errors``: ``GradingFailure``, ``StudentError``, ``SandboxError``;
+- ``kinds``: the kinds of failure, declared once (kind -> the report's label);
+- ``errors``: ``GradingFailure`` (with its kind), ``StudentError``, ``SandboxError``;
   ``transport``: the plain numbers and arrays that cross between a worker and
   the grader (and a student's own run);
 - ``secret``: the course secret, from which hidden inputs derive;
@@ -20,6 +21,8 @@ The modules, from the bottom up (each uses only those above it in this list):
 - ``answer_rules``: what an answer cell may use;
 - ``trusted``: grading a notebook's answers; ``nbgrader_plugin``: the same
   inside ``nbgrader autograde``;
+- ``results``: the verdicts and results a grading stores; ``batch``: grading a
+  class in parallel (a package, one module per job); ``report``: the class report;
 - ``course``, ``cli``: the course's folders and the ``mcdl`` command.
 
 Everything a notebook imports (``assignments`` down to ``errors``, and

@@ -143,12 +143,13 @@ def _interface_bytes(value, outputs, name):
     single = not outputs or not isinstance(outputs[0], tuple)
     shapes, values = ((outputs,), (value,)) if single else (outputs, value)
     if not single and (type(value) not in (tuple, list) or len(value) != len(shapes)):
-        raise GradingFailure(f"{name} should return {len(shapes)} values, so its memory cannot be measured.")
+        raise GradingFailure(f"{name} should return {len(shapes)} values, so its memory cannot be measured.",
+                             kind="type")
     for got, shape in zip(values, shapes, strict=True):
         if shape and (type(got) is not np.ndarray or got.shape != shape):
             got_shape = got.shape if isinstance(got, np.ndarray) else type(got).__name__
             raise GradingFailure(f"{name} returned {got_shape} where an array of shape {shape} belongs, "
-                                 "so its memory cannot be measured.")
+                                 "so its memory cannot be measured.", kind="shape")
     return sum(8 * int(np.prod(shape, dtype=np.int64)) for shape in shapes if shape)
 
 
@@ -221,7 +222,7 @@ def check_memory_budget(func, args, budget, unit_bytes, *, name, advice=MEMORY_A
         raise GradingFailure(
             f"{name} uses too much memory: {used:.2f} arrays the size of {budget.unit_name} "
             f"({unit_bytes / MB:.1f} MB each) beyond its outputs ({measured}, outputs "
-            f"{credited / MB:.1f} MB); the budget is {budget.multiple:g}. {advice}"
+            f"{credited / MB:.1f} MB); the budget is {budget.multiple:g}. {advice}", kind="too_much_memory"
         )
     return used
 
@@ -300,13 +301,13 @@ def time_ratio(func, reference, make_args, repeats, *, name):
             value, seconds = _timed_call(kernel, args, name)
             if idle_before is not None and func.cpu_seconds() - idle_before > IDLE_CPU_SECONDS:
                 raise GradingFailure(f"{name} kept running after it returned, while the reference kernel was "
-                                     "timed; its time cannot be measured.")
+                                     "timed; its time cannot be measured.", kind="too_slow")
             times.append(seconds)
             results[kernel is func] = value
         if not _same_result(results[True], results[False]):
             raise GradingFailure(
                 f"{name} returned wrong results while it was being timed: time is measured only for a "
-                "kernel that computes the right answer."
+                "kernel that computes the right answer.", kind="mismatch"
             )
         harness.append(_harness_seconds(reference, results[False], args, name))
     cost = float(np.min(harness))  # disturbances only add to a call: the fastest is the harness's cost
@@ -494,7 +495,7 @@ def check_time_budget(func, reference, make_args, budget, *, name, advice=TIME_A
                 f"{name} is too slow: it took {own * 1e3:.1f} ms of CPU time {_threads(single)}, about "
                 f"{estimate:.1f} times the reference kernel's time (estimated on this machine from the "
                 f"{floor * 1e3:.1f} ms of the work no kernel can avoid); the budget is {budget.ratio:g} times. "
-                f"{advice}")
+                f"{advice}", kind="too_slow")
         if not single:
             print(f"{name}: its time {NOT_JUDGED}, since NumPy's BLAS runs on several threads that threadpoolctl "
                   f"cannot limit to one (as with macOS's Accelerate). It took {own * 1e3:.1f} ms of CPU time, about "
@@ -513,6 +514,6 @@ def check_time_budget(func, reference, make_args, budget, *, name, advice=TIME_A
     if ratio > budget.ratio:
         raise GradingFailure(
             f"{name} is too slow: median {own * 1e3:.1f} ms against the reference's {theirs * 1e3:.1f} ms, "
-            f"{ratio:.1f} times as long; the budget is {budget.ratio:g} times. {advice}"
+            f"{ratio:.1f} times as long; the budget is {budget.ratio:g} times. {advice}", kind="too_slow"
         )
     return ratio

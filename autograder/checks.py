@@ -152,7 +152,7 @@ def call(func, *args, name=None, detect_changes=True):
     """
     name = name or getattr(func, "__name__", "your function")
     if not callable(func):
-        raise GradingFailure(f"{name} should be a function, but it is a {type(func).__name__}.")
+        raise GradingFailure(f"{name} should be a function, but it is a {type(func).__name__}.", kind="type")
     with reported_as(name):
         if hasattr(func, "run"):  # a function in the grading sandbox
             result = func.run(args, detect_changes=detect_changes)
@@ -167,7 +167,7 @@ def unpack(value, names, *, func_name):
         if isinstance(value, (tuple, list)):
             got += f" of length {len(value)}"
         raise GradingFailure(
-            f"{func_name} should return a tuple ({', '.join(names)}), but it returned {got}."
+            f"{func_name} should return a tuple ({', '.join(names)}), but it returned {got}.", kind="type"
         )
     return tuple(value)
 
@@ -180,7 +180,7 @@ def check_close(got, expected, *, name, rtol=DEFAULT_RTOL, known_mistakes=None, 
         known_mistakes=known_mistakes, factor_names=factor_names, slack=slack,
     )
     if diagnosis is not None:
-        raise GradingFailure(diagnosis.message)
+        raise GradingFailure(diagnosis.message, kind=diagnosis.kind, detail=diagnosis.detail)
     if _margins.get() is not None:
         got = np.asarray(got, dtype=np.float64)
         allowed = rtol  # as a relative error
@@ -195,7 +195,8 @@ def check_scalar(got, expected, *, name, rtol=DEFAULT_RTOL, known_mistakes=None)
     if isinstance(got, np.ndarray) and got.shape == ():
         got = got[()]
     if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
-        raise GradingFailure(f"{name} should be a number (a float), but it is a {type(got).__name__}.")
+        raise GradingFailure(f"{name} should be a number (a float), but it is a {type(got).__name__}.",
+                             kind="type")
     check_close(np.float64(got), expected, name=name, rtol=rtol, known_mistakes=known_mistakes)
 
 
@@ -204,7 +205,7 @@ def check_no_warnings(outcome, *, name):
     if outcome.warnings:
         raise GradingFailure(
             f"{name} raised {len(outcome.warnings)} warning(s), for example {concealed(outcome.warnings[0])}. "
-            "A correct answer raises none."
+            "A correct answer raises none.", kind="warnings"
         )
 
 
@@ -219,7 +220,7 @@ def check_inputs_unchanged(func, args, arg_names, *, name=None):
         changed = ", ".join(_path_name(arg_names, path) for path in outcome.modified)
         raise GradingFailure(
             f"{name or func.__name__} modified its input {changed} in place; graded "
-            "functions must leave their inputs unchanged (write results to new arrays)."
+            "functions must leave their inputs unchanged (write results to new arrays).", kind="inputs_modified"
         )
 
 
@@ -237,15 +238,16 @@ def check_gradient_entrywise(loss, X, grad, *, name, rtol=DEFAULT_RTOL,
 def _check_shape(grad, X, name):
     if not isinstance(grad, np.ndarray):
         raise GradingFailure(
-            f"{name} should be a NumPy array of shape {np.shape(X)}, but it is a {type(grad).__name__}."
+            f"{name} should be a NumPy array of shape {np.shape(X)}, but it is a {type(grad).__name__}.", kind="type"
         )
     if grad.shape != np.shape(X):
-        transposed = " (transposed?)" if grad.shape == np.shape(X)[::-1] else ""
+        transposed = grad.shape == np.shape(X)[::-1]
         raise GradingFailure(
-            f"{name} has the wrong shape: got {grad.shape}, expected {np.shape(X)}{transposed}."
+            f"{name} has the wrong shape: got {grad.shape}, expected {np.shape(X)}{' (transposed?)' * transposed}.",
+            kind="transposed" if transposed else "shape",
         )
     if not np.all(np.isfinite(grad)):
-        raise GradingFailure(f"{name} contains NaN or inf.")
+        raise GradingFailure(f"{name} contains NaN or inf.", kind="nonfinite")
 
 
 def check_gradient_directional(loss, X, grad, *, name, rng, n_directions=3, rtol=None):
@@ -284,16 +286,16 @@ def check_gradient_directional(loss, X, grad, *, name, rng, n_directions=3, rtol
     if len(ratios) == n_directions and np.allclose(ratios, ratios[0], rtol=1e-4):
         c = ratios[0]
         if np.isclose(c, -1.0):
-            raise GradingFailure(f"{name} has the wrong sign: it is minus the gradient.")
+            raise GradingFailure(f"{name} has the wrong sign: it is minus the gradient.", kind="sign")
         if np.isfinite(c) and not np.isclose(c, 1.0, rtol=1e-4):  # a factor 1 is no diagnosis
             times = "the same multiple of" if values_concealed() else f"{c:.6g} times"
             raise GradingFailure(
                 f"{name} is off by a constant factor: along random directions it gives {times} "
-                "the finite-difference slope."
+                "the finite-difference slope.", kind="factor"
             )
     raise GradingFailure(
         f"{name} does not match the directional derivatives of the loss along random "
-        f"directions (on inputs of shape {np.shape(X)})."
+        f"directions (on inputs of shape {np.shape(X)}).", kind="directional"
     )
 
 
@@ -313,7 +315,7 @@ def check_taylor(loss, X, grad, *, name, rng):
         falls = "more slowly than h^2" if values_concealed() else f"like h^{order:.2f}"
         raise GradingFailure(
             f"{name} fails the Taylor remainder test: |f(X+hV) - f(X) - h {name}.V| "
-            f"falls {falls}, but like h^2 for the true gradient."
+            f"falls {falls}, but like h^2 for the true gradient.", kind="taylor"
         )
     _record_margin("taylor", max(0.0, 2.0 - order) / (2.0 - MIN_TAYLOR_ORDER))
 

@@ -30,6 +30,31 @@ def course_root(folder=None):
     return folder
 
 
+def course_config(root):
+    """The traitlets configuration of the course's ``nbgrader_config.py``, with the course folder as
+    ``CourseDirectory.root``."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
+    config.CourseDirectory.root = str(root)
+    return config
+
+
+def course_directory(root, config=None):
+    """nbgrader's ``CourseDirectory`` of the course at ``root``: every course path is asked of it
+    (``format_path``, ``db_url``), none is typed by hand."""
+    from nbgrader.coursedir import CourseDirectory
+
+    config = config if config is not None else course_config(root)
+    return CourseDirectory(config=config)
+
+
+def gradebook_file(directory):
+    """The gradebook's file of a ``CourseDirectory`` whose gradebook is SQLite, else None."""
+    prefix = "sqlite:///"
+    return Path(directory.db_url[len(prefix):]) if directory.db_url.startswith(prefix) else None
+
+
 def silence_gradebook_warnings():
     """Hide the SAWarnings nbgrader 0.9's gradebook raises with SQLAlchemy 2 when it adds a submission.
 

@@ -3,7 +3,8 @@
 ``diagnose(got, expected)`` returns ``None`` when the two agree and otherwise a
 ``Diagnosis``: a short ``kind`` (``"shape"``, ``"transposed"``, ``"sign"``,
 ``"factor"``, ``"nonfinite"``, ``"zero"``, ``"known_mistake"``, ``"some_entries"``,
-``"mismatch"``, ``"type"``) and a message a student can act on.  Only one
+``"mismatch"``, ``"type"``; declared in ``kinds``), a message a student can act
+on and, for a known mistake, its description (``detail``).  Only one
 diagnosis is given, the most specific that fits, in the order of the checks
 below.
 
@@ -66,8 +67,12 @@ def concealed(text):
 
 @dataclass(frozen=True)
 class Diagnosis:
+    """kind: one of ``kinds.KIND_LABELS``; message: for the student; detail: the description of a
+    known mistake (kind "known_mistake"), else None."""
+
     kind: str
     message: str
+    detail: str | None = None
 
 
 def _close(got, expected, rtol):
@@ -117,7 +122,7 @@ def _known_mistake(got, known_mistakes, *, name, rtol):
     for description, wrong in (known_mistakes or {}).items():
         wrong = np.asarray(wrong, dtype=np.float64)
         if wrong.shape == got.shape and _close(got, wrong, rtol):
-            return Diagnosis("known_mistake", f"{name} is wrong: it looks like {description}.")
+            return Diagnosis("known_mistake", f"{name} is wrong: it looks like {description}.", detail=description)
     return None
 
 

@@ -2,23 +2,30 @@
 
 Everything a notebook imports (``assignments``, ``checks``, ``budgets``)
 raises or catches these, and so does the grading sandbox; this module imports
-only the standard library, so that the student path never needs the sandbox.
+only the standard library and ``kinds`` (which imports nothing), so that the
+student path never needs the sandbox.
 """
 
 import textwrap
+
+from autograder import kinds
 
 
 class GradingFailure(AssertionError):
     """A check failed; the message is written for the student.
 
     In a notebook, IPython shows only the message (through
-    ``_render_traceback_``), not the grader's internal frames. ``kind`` is the
-    failure's kind where the raiser knows it (``results.KIND_LABELS``), else None.
+    ``_render_traceback_``), not the grader's internal frames.
+    kind: what went wrong, one of ``kinds.KIND_LABELS`` (every raise in the package
+        gives one: tests/test_kinds.py); None only for a failure raised elsewhere.
+    detail: a known mistake's description (kind "known_mistake"), which the report names.
     """
 
-    def __init__(self, message="", kind=None):
+    def __init__(self, message="", kind=None, detail=None):
+        if kind is not None and not kinds.known(kind):
+            raise ValueError(f"unknown failure kind {kind!r}: declare it in autograder/kinds.py")
         super().__init__(message)
-        self.kind = kind
+        self.kind, self.detail = kind, detail
 
     def _render_traceback_(self):
         first, *rest = failure_lines(str(self))
@@ -43,4 +50,4 @@ class StudentError(Exception):
 class SandboxError(Exception):
     """The worker could not do what was asked; the message is for the student."""
 
-    kind = "sandbox"  # the failure kind of a verdict it causes (``results.KIND_LABELS``)
+    kind = "sandbox"  # the failure kind of a verdict it causes (``kinds.KIND_LABELS``)

@@ -181,12 +181,7 @@ def grade_submission(course_folder, submission_folder, assignment, visibility):
         _check_problem_set(data, answers, assignment)
     except submissions.Rejected as why:
         return _rejected(f"Not graded: {why}", tests, visibility)
-    shared = {
-        "config": (course_folder / course.CONFIG_FILE).read_text(encoding="utf-8"),
-        "gradebook": (course_folder / "gradebook.db").read_bytes(),
-        "source": submissions.read_files(course_folder / SOURCE_DIRECTORY / assignment),
-        "fingerprint": batch.secret_fingerprint(load_secret(course_folder)),
-    }
+    shared = batch.shared_files(course_folder, assignment, load_secret(course_folder))
     task = {"assignment": assignment, "student": batch.PLACEHOLDER_STUDENT,
             "submission": {f"{assignment}.ipynb": data}, "shared": shared}
     try:

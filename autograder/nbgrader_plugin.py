@@ -43,25 +43,27 @@ def _verdict_output(verdict):
 
 
 class TrustedGrading(NbGraderPreprocessor):
-    """Write trusted verdicts into the test cells of a submitted notebook."""
+    """Write trusted verdicts into the test cells of a submitted notebook.
 
-    def _course_root(self):
-        course = self.config.CourseDirectory
-        return Path(course.root) if "root" in course else Path.cwd()
+    Its options are traits (``c.TrustedGrading.<option>`` in ``nbgrader_config.py``); the time
+    limits default to ``sandbox.policy.LIMITS``, and every course path is asked of nbgrader's
+    ``CourseDirectory``.
+    """
 
     def _reference_answers(self, assignment, notebook, answer_ids):
         """The reference answer cells, from the course's source notebook.
 
         (The gradebook stores the released stubs, not the solutions.)
         """
-        course = self.config.CourseDirectory
-        source_directory = course.source_directory if "source_directory" in course else "source"
-        path = self._course_root() / source_directory / assignment / f"{notebook}.ipynb"
+        course = CourseDirectory(config=self.config)
+        path = Path(course.format_path(course.source_directory, ".", assignment)) / f"{notebook}.ipynb"
         cells = notebooks.answer_cells(notebooks.load(path))
         return {name: cells[name] for name in answer_ids if name in cells}
 
-    call_timeout = Float(30.0, help="Seconds one call of student code may take").tag(config=True)
-    submission_timeout = Float(900.0, help="Seconds the grading of one notebook may take").tag(config=True)
+    call_timeout = Float(policy.LIMITS["call_seconds"],
+                         help="Seconds one call of student code may take").tag(config=True)
+    submission_timeout = Float(policy.LIMITS["submission_seconds"],
+                               help="Seconds the grading of one notebook may take").tag(config=True)
     isolation = Unicode(
         policy.LIMITS["isolation"],
         help="How student code is isolated: \"bubblewrap\" (its own namespaces; the default, or the "
@@ -86,7 +88,7 @@ class TrustedGrading(NbGraderPreprocessor):
             source = gradebook.find_notebook(notebook, assignment)
             answer_ids = [cell.name for cell in source.solution_cells]
             test_ids = [cell.name for cell in source.grade_cells if cell.name not in answer_ids]
-        secret = load_secret(self._course_root())  # no secret: grading stops, with what to do
+        secret = load_secret(CourseDirectory(config=self.config).root)  # no secret: grading stops, with what to do
         if course_notes.get("rejected"):
             verdicts = {t: Verdict(False, course_notes["rejected"], kind="not_graded") for t in test_ids}
             notes = {}

@@ -9,7 +9,13 @@ neither the batch grader nor the sandbox. The page holds its figures
 - each test cell's failure rate;
 - the diagnosed mistakes counted across the class, each with an example message;
 - the measured budget ratios of each budget cell, with the limit drawn;
-- the students not graded (no result, or grading failed), with why.
+- the students not graded (no result, or grading failed), with why;
+- loudly, at the top, any test cell whose verdict disagrees with the score nbgrader
+  recorded in the gradebook (the cell's output is what nbgrader scores; the
+  verdict reaches this report as data, through ``results/``, and the two must agree).
+
+A mistake is counted by the kind its failure carried from where it was raised
+(``kinds``), never by the wording of its message.
 
 Each number the page states is also in a ``data-`` attribute of its table
 row, so that tests and scripts can read it back.
@@ -18,11 +24,12 @@ row, so that tests and scripts can read it back.
 import base64
 import html
 import io
+import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from autograder import course
-from autograder.results import KIND_LABELS, known_mistake, read_results
+from autograder import course, kinds
+from autograder.results import disagreements, printable, read_results
 from autograder.submissions import submitters
 
 REPORTS_DIRECTORY = "reports"
@@ -47,38 +54,59 @@ def _pyplot():
     return plt
 
 
-def class_statistics(results, students):
+def gradebook_scores(root, assignment):
+    """{student: {cell: [score, max score]}} of every submission of ``assignment`` that nbgrader's
+    gradebook holds; None when the course has no gradebook (nothing was graded there)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    directory = course.course_directory(root)
+    file = course.gradebook_file(directory)
+    if file is not None and not file.is_file():  # opening it would create it
+        return None
+    course.silence_gradebook_warnings()
+    with Gradebook(directory.db_url) as gradebook:
+        try:
+            submissions = gradebook.find_assignment(assignment).submissions
+        except MissingEntry:
+            return {}
+        return {submission.student.id: {g.name: [g.score, g.max_score]
+                                        for notebook in submission.notebooks for g in notebook.grades}
+                for submission in submissions}
+
+
+def class_statistics(results, students, recorded=None):
     """What the report shows, as plain data.
 
-    results: {student: SubmissionResult}; students: every student who submitted.
-    Returns {"graded": [student], "not_graded": {student: reason}, "totals": {student: (score, max)},
-    "cells": {cell: (failed, graded)}, "mistakes": {label: (count, example message)},
-    "budgets": {cell: ([measured], limit)}}.
+    results: {student: SubmissionResult}; students: every student who submitted; recorded: the scores
+    the gradebook holds ({student: {cell: [score, max]}}, ``gradebook_scores``), which count where
+    given, else the copy of them in ``results``. Returns {"graded": [student], "not_graded":
+    {student: reason}, "totals": {student: (score, max)}, "cells": {cell: (failed, graded)},
+    "mistakes": {label: (count, example message)}, "budgets": {cell: ([measured], limit)},
+    "disagreements": {student: [cell whose verdict disagrees with its score]}}.
     """
     graded = sorted(s for s, r in results.items() if r.graded)
     not_graded = {s: "not graded yet (run mcdl grade)" for s in students if s not in results}
     not_graded.update({s: r.error if r.status == "rejected" else f"grading failed: {r.error}"
                        for s, r in results.items() if not r.graded})
-    totals = {s: (results[s].score, results[s].max_score) for s in graded}
+    scores = {s: results[s].scores if recorded is None else recorded.get(s, {}) for s in graded}
+    totals = {s: (sum(v[0] for v in scores[s].values()), sum(v[1] for v in scores[s].values())) for s in graded}
     cells = defaultdict(lambda: [0, 0])
     mistakes, examples = Counter(), {}
     budgets = defaultdict(lambda: [[], None])
     for student in graded:
-        result = results[student]
-        for cell, (score, maximum) in result.scores.items():
+        for cell, (score, maximum) in scores[student].items():
             cells[cell][1] += 1
             cells[cell][0] += score < maximum
-        for cell, verdict in result.verdicts.items():
+        for cell, verdict in results[student].verdicts.items():
             if verdict.measured is not None:
                 budgets[cell][0].append(verdict.measured)
                 budgets[cell][1] = verdict.limit
             if verdict.passed:
                 continue
-            label = KIND_LABELS.get(verdict.kind or "other", verdict.kind)
-            if verdict.kind == "known_mistake":
-                label = f"known mistake: {known_mistake(verdict.message) or verdict.message}"
+            label = kinds.label(verdict.kind, verdict.detail)
             mistakes[label] += 1
             examples.setdefault(label, verdict.message)
+    disagreeing = {s: found for s in graded if (found := disagreements(results[s].verdicts, scores[s]))}
     return {
         "graded": graded,
         "not_graded": dict(sorted(not_graded.items())),
@@ -86,7 +114,14 @@ def class_statistics(results, students):
         "cells": {cell: tuple(counts) for cell, counts in sorted(cells.items())},
         "mistakes": {label: (count, examples[label]) for label, count in mistakes.most_common()},
         "budgets": {cell: (values, limit) for cell, (values, limit) in sorted(budgets.items())},
+        "disagreements": disagreeing,
     }
+
+
+def disagreement_lines(statistics):
+    """One line of text per student whose verdicts disagree with the gradebook's scores."""
+    return [f"{printable(student)}: the verdicts of {', '.join(cells)} disagree with the scores in the gradebook"
+            for student, cells in statistics["disagreements"].items()]
 
 
 def _score_figure(totals):
@@ -149,6 +184,7 @@ body { font-family: sans-serif; max-width: 60em; margin: 2em auto; color: #222; 
 table { border-collapse: collapse; margin: 1em 0; }
 td, th { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }
 td.n { text-align: right; }
+.alarm { color: #a00; font-weight: bold; }
 """
 
 
@@ -170,6 +206,15 @@ def render(assignment, statistics):
     parts.append(f"<p id='summary' data-graded='{count}' data-not-graded='{len(s['not_graded'])}' "
                  f"data-mean='{mean:.6g}'>{count} submissions graded, {len(s['not_graded'])} not graded; "
                  f"mean score {mean:.2f}.</p>")
+    if s["disagreements"]:  # first on the page: the scores below may not be what grading found
+        parts.append("<h2 class='alarm'>Verdicts that disagree with the gradebook</h2>")
+        parts.append(f"<p class='alarm' id='disagreements' data-students='{len(s['disagreements'])}'>"
+                     "For these students a test cell's verdict (what grading found) and its score in the "
+                     "gradebook (what nbgrader recorded from the cell's output) disagree: a grader bug or a "
+                     "score changed by hand. Check them before releasing grades.</p>")
+        parts.append(_table("disagreeing", ("student", "cells"), (
+            f"<tr data-student='{e(student)}' data-cells='{e(' '.join(cells))}'><td>{e(student)}</td>"
+            f"<td>{e(', '.join(cells))}</td></tr>" for student, cells in s["disagreements"].items())))
     parts.append("<h2>Grade distribution</h2>")
     if count:
         parts.append(_score_figure(s["totals"]))
@@ -215,15 +260,21 @@ def render(assignment, statistics):
     return "\n".join(parts)
 
 
-def write_report(course_dir=None, assignment=None):
-    """Write ``reports/<assignment>.html`` in the course folder and return its path."""
+def write_report(course_dir=None, assignment=None, *, stream=None):
+    """Write ``reports/<assignment>.html`` in the course folder and return its path.
+
+    Verdicts that disagree with the gradebook's scores are also named on ``stream`` (default stderr).
+    """
     root = course.course_root(course_dir)
     results = read_results(root, assignment)
     students = submitters(root, assignment)
     if not results and not students:
         raise LookupError(f"nothing to report on {assignment}: no submissions in {root / 'submitted'} "
                           f"and no results in {root / 'results' / assignment}")
+    statistics = class_statistics(results, students, gradebook_scores(root, assignment))
     path = Path(root) / REPORTS_DIRECTORY / f"{assignment}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(assignment, class_statistics(results, students)), encoding="utf-8")
+    path.write_text(render(assignment, statistics), encoding="utf-8")
+    for line in disagreement_lines(statistics):
+        print(f"WARNING {assignment}: {line}", file=stream if stream is not None else sys.stderr)
     return path

@@ -8,7 +8,6 @@ batch always goes on. Imports only the standard library.
 
 import json
 import os
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -19,11 +18,13 @@ RESULTS_DIRECTORY = "results"
 class Verdict:
     """The verdict of one test cell.
 
-    kind: None when passed, else what went wrong (``failure_kind``): "transposed",
-        "sign", "factor", "too_slow", "too_much_memory", "known_mistake", ...
+    kind: None when passed, else what went wrong, as the failure carried it from where it
+        was raised (one of ``kinds.KIND_LABELS``): "transposed", "sign", "factor",
+        "too_slow", "too_much_memory", "known_mistake", ...
     measured, limit: for a budget check, the measured ratio (time: the student's
         time over the reference's; memory: arrays of the named size) and the
         largest value that passes.
+    detail: for a known mistake, its description (the report counts mistakes by it).
     """
 
     passed: bool
@@ -31,74 +32,7 @@ class Verdict:
     kind: str | None = None
     measured: float | None = None
     limit: float | None = None
-
-
-# What a failure message says, mapped to its kind: the first pattern that
-# matches wins. The messages come from autograder.checks, diagnostics and
-# budgets (``diagnostics.Diagnosis.kind`` names the same kinds).
-FAILURE_KINDS = [
-    ("not_implemented", r"is not implemented yet"),
-    ("not_run", r"was not run"),
-    ("too_much_memory", r"uses too much memory|should return \d+ values, so its memory"),
-    ("too_slow", r"is too slow|kept running after it returned"),
-    ("known_mistake", r"it looks like "),
-    ("transposed", r"is transposed|\(transposed\?\)"),
-    ("sign", r"has the wrong sign"),
-    ("factor", r"off by a constant factor|times the right answer"),
-    ("inputs_modified", r"modified its input"),
-    ("warnings", r"raised \d+ warning"),
-    ("shape", r"has the wrong shape"),
-    ("nonfinite", r"contains NaN or inf"),
-    ("zero", r"is all zeros|is 0, but the right answer"),
-    ("some_entries", r"right in most entries but wrong in"),
-    ("taylor", r"Taylor remainder test"),
-    ("directional", r"directional derivatives of the loss"),
-    ("type", r"should be a NumPy array|should be a number|should return a tuple|should be a function|has dtype"),
-    ("mismatch", r"does not match"),
-    ("raised", r"raised [A-Za-z_]*(Error|Exception|Exit|Interrupt)\b"),
-    ("sandbox", r"garbage|worker|sandbox|time limit|timed out|killed"),
-    ("grader", r"the grader has no check"),
-]
-
-KIND_LABELS = {
-    "not_graded": "not graded (e.g. the notebook is a link)",
-    "not_implemented": "not implemented (stub left)",
-    "not_run": "answer cell not run (breaks the rules)",
-    "too_much_memory": "too much memory",
-    "too_slow": "too slow",
-    "known_mistake": "a known mistake",
-    "transposed": "transposed",
-    "sign": "wrong sign",
-    "factor": "off by a constant factor",
-    "inputs_modified": "inputs modified in place",
-    "warnings": "raised warnings",
-    "shape": "wrong shape",
-    "nonfinite": "NaN or inf",
-    "zero": "all zeros",
-    "some_entries": "some entries wrong (e.g. repeated indices dropped)",
-    "taylor": "fails the Taylor remainder test",
-    "directional": "wrong along random directions",
-    "type": "wrong type",
-    "mismatch": "wrong values",
-    "raised": "raised an exception",
-    "sandbox": "crashed or stopped in the sandbox",
-    "grader": "no check for the cell",
-    "other": "other",
-}
-
-
-def failure_kind(message):
-    """The kind of a failure message (one of ``FAILURE_KINDS``, else "other")."""
-    for kind, pattern in FAILURE_KINDS:
-        if re.search(pattern, message):
-            return kind
-    return "other"
-
-
-def known_mistake(message):
-    """The description of a known mistake a message names ("it looks like X."), else None."""
-    match = re.search(r"it looks like (.+?)\.?$", message)
-    return match.group(1) if match else None
+    detail: str | None = None
 
 
 @dataclass
@@ -148,6 +82,18 @@ class SubmissionResult:
         data = dict(data)
         data["verdicts"] = {name: Verdict(**v) for name, v in data.get("verdicts", {}).items()}
         return cls(**data)
+
+
+def disagreements(verdicts, scores):
+    """The test cells whose verdict and score disagree, sorted.
+
+    verdicts: {cell: Verdict}; scores: {cell: [score, max score]} as nbgrader recorded them in the
+    gradebook. nbgrader gives a test cell its full points exactly when its output holds no error,
+    which is where ``nbgrader_plugin`` writes a failed verdict: a passed verdict must have full
+    points and a failed one less. A cell of either without the other is left out.
+    """
+    return sorted(cell for cell, verdict in verdicts.items()
+                  if cell in scores and verdict.passed != (scores[cell][0] >= scores[cell][1]))
 
 
 def printable(name):

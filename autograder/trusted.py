@@ -20,7 +20,8 @@ from autograder import answer_rules, budgets
 from autograder.assignments import using_secret
 from autograder.diagnostics import concealing_values
 from autograder.errors import GradingFailure, SandboxError
-from autograder.results import Verdict, failure_kind
+from autograder.kinds import UNKNOWN
+from autograder.results import Verdict
 from autograder.sandbox import policy
 from autograder.sandbox.remote import Sandbox
 
@@ -29,10 +30,12 @@ log = logging.getLogger(__name__)
 __all__ = ["Verdict", "function_of", "grade_answers"]
 
 
-def _failed(message, measurement=None, failure=None):
-    """A failed verdict; its kind is the failure's own if it carries one, else read from the message."""
-    kind = getattr(failure, "kind", None) or failure_kind(message)
-    return Verdict(False, message, kind=kind, **(measurement or {}))
+def _failed(message, kind, measurement=None, detail=None):
+    """A failed verdict of ``kind`` (``kinds.KIND_LABELS``; None, a failure raised without its kind,
+    counts as ``kinds.UNKNOWN`` and is logged as the grader bug it is)."""
+    if kind is None:
+        log.warning("a failure was raised without its kind: %s", message)
+    return Verdict(False, message, kind=kind or UNKNOWN, detail=detail, **(measurement or {}))
 
 
 def function_of(check_name, functions):
@@ -129,11 +132,12 @@ def _grade(assignment, answers, test_ids, reference_answers, secret, limits, bud
                 check = getattr(module, check_name, None)
                 function = function_of(check_name, reference_answers)
                 if check is None or function is None:
-                    verdicts[test_id] = _failed(f"the grader has no check for {test_id}; tell your instructor")
+                    verdicts[test_id] = _failed(f"the grader has no check for {test_id}; tell your instructor",
+                                                "grader")
                     continue
                 if function in broken:
                     reason = "; ".join(broken[function])
-                    verdicts[test_id] = _failed(f"the cell of {function} was not run: {reason}")
+                    verdicts[test_id] = _failed(f"the cell of {function} was not run: {reason}", "not_run")
                     continue
                 if "reference" in inspect.signature(check).parameters and reference is None:
                     reference = Sandbox(reference_answers, limits=limits)
@@ -143,9 +147,9 @@ def _grade(assignment, answers, test_ids, reference_answers, secret, limits, bud
                                reference.function(function) if reference else None)
                     verdicts[test_id] = Verdict(True, f"{check_name}: passed", **measurement)
                 except GradingFailure as failure:
-                    verdicts[test_id] = _failed(str(failure), measurement, failure)
+                    verdicts[test_id] = _failed(str(failure), failure.kind, measurement, failure.detail)
                 except SandboxError as error:
-                    verdicts[test_id] = _failed(f"{function}: {error}", measurement, error)
+                    verdicts[test_id] = _failed(f"{function}: {error}", error.kind, measurement)
                 if not stopped_before and (stopped := student.exhausted()):
                     notes[function] = f"Grading stopped this function in {test_id}: {stopped.split(': ', 1)[1]}."
         notes.update({cell: f"This cell was not run: {'; '.join(rules)}." for cell, rules in broken.items()})

@@ -279,6 +279,26 @@ def test_a_helper_that_crashes_or_hangs_costs_only_its_task():
         working.close()
 
 
+def test_helper_messages_are_frames_of_the_sandbox_protocol():
+    import datetime
+
+    from autograder.batch import helper
+    from autograder.sandbox import protocol
+
+    task = {"submission": {"a.ipynb": b"\x00\xff" * 1000, "$bytes": b"named like a tag"}, "n": [1, 2.5, None],
+            "timestamp": datetime.datetime(2026, 12, 5, 9, 30, 1, 5), "text": "é\n", "tag": {"$bytes": 0}}
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        helper.send_value(ours, task)
+        header, blobs, _ = protocol.receive(theirs)  # one frame: a JSON header, the bytes as raw parts
+        assert sorted(blobs) == [b"\x00\xff" * 1000, b"named like a tag"]
+        assert helper.from_message(header, blobs) == {**task, "n": [1, 2.5, None]}
+        helper.send_value(theirs, (1, "two"))
+        assert helper.receive_value(ours) == [1, "two"]  # a tuple arrives as a list
+    with pytest.raises(TypeError, match="cannot hold a set"):
+        helper.to_message({"s": {1}})
+
+
 def test_mcdl_outside_a_course_folder_says_where_to_run(tmp_path):
     run = mcdl(tmp_path, "grade", PS01, check=False)
     assert run.returncode == 2 and "holds no nbgrader_config.py" in run.stderr

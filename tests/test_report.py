@@ -1,6 +1,7 @@
 """`mcdl report`: its numbers, computed again from the gradebook and the autograded notebooks,
 its budget section, what the grader records of a budget check, and the page in headless Chromium."""
 
+import io
 import re
 import shutil
 from collections import Counter
@@ -12,7 +13,7 @@ from test_batch import BROKEN, PS01, local_course, mcdl, serial_course, students
 from test_pipeline import cell_scores, reference_answers
 
 from autograder import course, notebooks, report
-from autograder.results import SubmissionResult, Verdict, write_result
+from autograder.results import SubmissionResult, Verdict, read_results, write_result
 from autograder.trusted import grade_answers
 
 PS02 = "ps02_linear_layers"
@@ -77,6 +78,39 @@ def test_mistakes_are_counted_across_the_class(local_course, class_report):  # n
     body = re.search(r"<table id='mistakes'>(.*?)</table>", class_report, re.S).group(1)
     examples = re.findall(r"<tr data-mistake=.*?<td>([^<]*)</td></tr>", body)
     assert len(examples) == len(mistakes) and all(len(example) > 20 for example in examples)
+
+
+def test_verdicts_agree_with_the_gradebook_and_a_score_changed_there_is_named(local_course, class_report,  # noqa: F811
+                                                                              tmp_path):
+    assert "id='disagreements'" not in class_report
+    assert report.class_statistics(read_results(local_course, PS01), [],
+                                   report.gradebook_scores(local_course, PS01))["disagreements"] == {}
+    copy = tmp_path / "course"
+    shutil.copytree(local_course, copy, symlinks=True)
+    student, cell = next((s, c) for s, r in sorted(read_results(copy, PS01).items()) if r.graded
+                         for c, v in sorted(r.verdicts.items()) if v.passed)
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{copy / 'gradebook.db'}") as gradebook:
+        gradebook.find_grade(cell, PS01, PS01, student).manual_score = 0.0  # the verdict says it passed
+        gradebook.db.commit()
+    warnings = io.StringIO()
+    page = report.write_report(copy, PS01, stream=warnings).read_text(encoding="utf-8")
+    assert warnings.getvalue() == (f"WARNING {PS01}: {student}: the verdicts of {cell} disagree with the scores "
+                                   "in the gradebook\n")
+    assert rows(page, "disagreeing") == [{"student": student, "cells": cell}]
+    assert page.index("id='disagreements'") < page.index("Grade distribution")  # at the top of the page
+
+
+def test_a_verdict_and_a_score_that_disagree_are_found_without_a_gradebook(tmp_path):
+    course_folder = synthetic_course(tmp_path)
+    cell = "test_softmax_cross_entropy_time_budget"
+    write_result(course_folder, SubmissionResult("ps03_softmax_cross_entropy", "s99", "graded",
+                                                 scores={cell: [0.0, 1.0]}, verdicts={cell: Verdict(True, "passed")}))
+    warnings = io.StringIO()
+    page = report.write_report(course_folder, "ps03_softmax_cross_entropy", stream=warnings).read_text(encoding="utf-8")
+    assert warnings.getvalue().count("WARNING") == 1 and "s99" in warnings.getvalue()
+    assert rows(page, "disagreeing") == [{"student": "s99", "cells": cell}]
 
 
 def test_students_not_graded_are_listed(local_course, class_report):  # noqa: F811

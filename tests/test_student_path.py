@@ -118,7 +118,7 @@ def test_the_import_check_finds_the_grading_path():
     assert "ctypes" in found["autograder.sandbox.remote"]
     assert any("/proc" in use for use in found["autograder.sandbox.remote"])
     assert "'bwrap'" in found["autograder.sandbox.isolation"]
-    assert "os.sched_getaffinity" in violations([("autograder.batch", None)])["autograder.batch"]
+    assert "os.sched_getaffinity" in violations([("autograder.batch", None)])["autograder.batch.dispatch"]
     # The command line reaches the batch grader through its instructor's commands only.
     assert "autograder.batch" in violations([("autograder.cli", None)])["autograder.cli"]
 

@@ -8,7 +8,7 @@ import pytest
 from conftest import ASSIGNMENTS, TEST_SECRET, graded_cells, run_test_cells, source_path
 from submissions import ATTACKS, RIGHT_VARIANTS, WRONG_SUBMISSIONS
 
-from autograder import notebooks
+from autograder import kinds, notebooks
 from autograder.trusted import grade_answers
 
 
@@ -50,6 +50,9 @@ def loses_exactly_its_cells(wrong):
         return
     failed = {test_id for test_id, verdict in verdicts.items() if not verdict.passed}
     assert failed == wrong.fails, {t: verdicts[t].message for t in failed ^ wrong.fails}
+    # Each failure carries its declared kind from where it was raised (a kind-less raise is a grader bug).
+    unknown = {t: verdicts[t].kind for t in failed if verdicts[t].kind in (None, kinds.UNKNOWN)}
+    assert unknown == {} and all(kinds.known(verdicts[t].kind) for t in failed)
     messages = [verdicts[test_id].message for test_id in sorted(wrong.fails)]
     assert any(wrong.says in message for message in messages), messages
 

@@ -93,8 +93,8 @@ def _grads(value, params, func_name):
     J, grads = checks.unpack(value, NAMES, func_name=func_name)
     if not isinstance(grads, (list, tuple)) or len(grads) != len(params):
         raise checks.GradingFailure(
-            f"{func_name} should return grads as a list of {len(params)} (dW, db) pairs, one per layer."
-        )
+            f"{func_name} should return grads as a list of {len(params)} (dW, db) pairs, one per layer.",
+            kind="type")
     return J, [checks.unpack(pair, ("dW", "db"), func_name=f"layer {j + 1} of grads")
                for j, pair in enumerate(grads)]
 
@@ -177,9 +177,10 @@ def _finite_grads(grads, params, label):
         for symbol, grad, point in (("dW", dW, W), ("db", db, b)):
             name = f"{symbol}{j + 1} returned by mlp_loss_and_grad for {label}"
             if not isinstance(grad, np.ndarray) or grad.shape != point.shape:
-                raise checks.GradingFailure(f"{name} should be an array of shape {point.shape}.")
+                raise checks.GradingFailure(f"{name} should be an array of shape {point.shape}.", kind="shape")
             if not np.all(np.isfinite(grad)):
-                raise checks.GradingFailure(f"{name} contains NaN or inf: compute the softmax and its log stably.")
+                raise checks.GradingFailure(f"{name} contains NaN or inf: compute the softmax and its log stably.",
+                                            kind="nonfinite")
 
 
 def mlp_loss_and_grad_stable(mlp_loss_and_grad, case="hidden"):

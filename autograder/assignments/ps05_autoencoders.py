@@ -69,7 +69,8 @@ def _results(student, Ws, bs, X, activations, alphas, beta, func_name, *, silent
     parts = checks.unpack(value, names, func_name=func_name)
     for name, part, expected in zip(names[1:3], parts[1:3], (len(Ws), len(bs)), strict=True):
         if not isinstance(part, (list, tuple)) or len(part) != expected:
-            raise checks.GradingFailure(f"{func_name} should return {name} as a list of {expected} arrays.")
+            raise checks.GradingFailure(f"{func_name} should return {name} as a list of {expected} arrays.",
+                                        kind="type")
     return parts
 
 

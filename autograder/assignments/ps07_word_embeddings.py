@@ -102,7 +102,8 @@ def log_sigmoid_stable(log_sigmoid, case="hidden"):
         got = outcome.value
         if not isinstance(got, np.ndarray) or got.shape != x.shape or not np.all(np.isfinite(got)):
             raise checks.GradingFailure("log_sigmoid must return finite values of the input's shape for any "
-                                        "finite input (log(sigmoid(x)) gives -inf for x below about -745).")
+                                        "finite input (log(sigmoid(x)) gives -inf for x below about -745).",
+                                        kind="nonfinite")
         checks.check_close(got, _log_sigmoid(x), name="log_sigmoid on very large inputs", rtol=1e-12)
 
 

@@ -1,6 +1,8 @@
 """Messages between the grader and a worker, and the values they carry.
 
-A message is one frame: 16 bytes (the sizes of the JSON part and of the raw
+The grader's one message format: ``mcdl grade`` and its grading helpers
+(``autograder.batch.helper``) exchange the same frames. A message is one
+frame: 16 bytes (the sizes of the JSON part and of the raw
 part, little-endian uint64), then ``{"header": ..., "sizes": [...]}`` as JSON,
 then the raw bytes of the arrays the header mentions, one after another.
 
