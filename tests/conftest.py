@@ -106,3 +106,7 @@ def run_test_cells(assignment, replacements=None, *, visible_only=False):
             except AssertionError as failure:
                 results[grade_id] = str(failure)
     return results, stderr.getvalue()
+
+
+# The batch courses, graded once per session for every test module that uses them.
+from batch_courses import dask_cluster, dask_course, local_course, serial_course, template_course  # noqa: E402, F401

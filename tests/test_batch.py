@@ -11,7 +11,6 @@ way. The `--workers 2` copy also holds a submission that is not a notebook
 import csv
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -20,131 +19,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
-from submissions import by_assignment
-from test_pipeline import cell_scores, filled, reference_answers, submit
+from batch_courses import BROKEN, LATE, LOCAL_RUN, PS01, WRONG, copy_of, mcdl, students_of
+from test_pipeline import cell_scores
 
-from autograder import batch, course, notebooks
+from autograder import batch, course
 from autograder.results import read_results
-
-PS01 = "ps01_gradient_checking"
-WRONG = by_assignment(PS01)
-BROKEN = "zz_broken_upload"  # not a notebook: its grading fails, the others go on
-LATE = "zz_late_student"  # submitted after the batch was graded
-
-
-def batch_submissions(release, reference):
-    """{student: notebook}: 7 right, 3 blank, the 7 wrong submissions of ps01 and 3 of them again (20)."""
-    notebooks_by_student = {f"right_{i:02d}": filled(release, reference) for i in range(7)}
-    notebooks_by_student.update({f"blank_{i:02d}": release for i in range(3)})
-    for copy, wrongs in (("a", WRONG), ("b", WRONG[:3])):
-        for wrong in wrongs:
-            notebooks_by_student[f"{wrong.name}_{copy}"] = filled(release, {**reference, **wrong.answers})
-    return notebooks_by_student
-
-
-def mcdl(course_dir, *args, check=True, **options):
-    """Run the installed `mcdl` command in ``course_dir``."""
-    command = [str(Path(sys.executable).parent / "mcdl"), *args]
-    result = subprocess.run(command, cwd=course_dir, capture_output=True, text=True,
-                            env=course.tool_environment(), **options)
-    if check:
-        assert result.returncode == 0, result.stdout + result.stderr
-    return result
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def template_course(tmp_path_factory):
-    """A scratch course with ps01 released and the batch submitted (not graded)."""
-    folder = tmp_path_factory.mktemp("batch-template")
-    shutil.copytree(ROOT / "solutions" / PS01, folder / "solutions" / PS01)
-    shutil.copy(ROOT / "nbgrader_config.py", folder)
-    course.run_nbgrader(folder, "generate_assignment", PS01, "--force")
-    release = notebooks.load(folder / "exercises" / PS01 / f"{PS01}.ipynb")
-    for student, notebook in batch_submissions(release, reference_answers(PS01)).items():
-        submit(folder, student, PS01, notebook)
-    return folder
-
-
-def copy_of(template, tmp_path_factory, name):
-    folder = tmp_path_factory.mktemp(name) / "course"
-    shutil.copytree(template, folder)
-    return folder
-
-
-@pytest.fixture(scope="session")
-def serial_course(template_course, tmp_path_factory):
-    folder = copy_of(template_course, tmp_path_factory, "serial")
-    course.run_nbgrader(folder, "autograde", PS01, "--force")
-    return folder
-
-
-@pytest.fixture(scope="session")
-def local_course(template_course, tmp_path_factory):
-    """Graded by `mcdl grade --workers 2`, with a broken upload; a late one arrives afterwards."""
-    folder = copy_of(template_course, tmp_path_factory, "local")
-    broken = folder / "submitted" / BROKEN / PS01
-    broken.mkdir(parents=True)
-    (broken / f"{PS01}.ipynb").write_text("this is not a notebook", encoding="utf-8")
-    started = time.monotonic()
-    run = mcdl(folder, "grade", PS01, "--workers", "2", check=False)
-    LOCAL_RUN.update(result=run, seconds=time.monotonic() - started)
-    release = notebooks.load(folder / "exercises" / PS01 / f"{PS01}.ipynb")
-    submit(folder, LATE, PS01, filled(release, reference_answers(PS01)))
-    return folder
-
-
-LOCAL_RUN = {}
-
-
-@pytest.fixture(scope="session")
-def dask_cluster(tmp_path_factory):
-    """A `dask scheduler` and two `dask worker` processes on 127.0.0.1; yields the address."""
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    dask = str(Path(sys.executable).parent / "dask")
-    logs = tmp_path_factory.mktemp("dask-logs")
-    env = course.tool_environment()
-    processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                                   "--no-dashboard"], stdout=subprocess.DEVNULL,
-                                  stderr=open(logs / "scheduler.log", "wb"), env=env)]  # noqa: SIM115
-    for index in range(2):
-        processes.append(subprocess.Popen(
-            [dask, "worker", address, "--nworkers", "1", "--nthreads", "1", "--host", "127.0.0.1",
-             "--no-dashboard", "--local-directory", str(logs / f"worker{index}")],
-            stdout=subprocess.DEVNULL, stderr=open(logs / f"worker{index}.log", "wb"), env=env,  # noqa: SIM115
-            cwd=logs))
-    try:
-        from distributed import Client
-
-        with Client(address, timeout="30s") as client:
-            client.wait_for_workers(2, timeout=60)
-        yield address
-    finally:
-        for process in reversed(processes):
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-@pytest.fixture(scope="session")
-def dask_course(template_course, tmp_path_factory, dask_cluster):
-    folder = copy_of(template_course, tmp_path_factory, "dask")
-    mcdl(folder, "grade", PS01, "--scheduler", dask_cluster)
-    return folder
-
-
-def students_of(folder):
-    return sorted(p.name for p in (folder / "submitted").iterdir())
 
 
 def all_scores(folder, students):

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 import pytest
+from batch_courses import PS01, mcdl
 from conftest import ROOT
 from submissions import claims_a_huge_reply, returns_a_gigabyte, sleeping
-from test_batch import PS01, mcdl
 from test_pipeline import cell_scores, filled, reference_answers, submit
 
 from autograder import course, notebooks

@@ -17,9 +17,9 @@ import sys
 import zipfile
 
 import pytest
+from batch_courses import mcdl
 from conftest import ROOT
 from submissions import ATTACKS
-from test_batch import mcdl
 from test_hostile_submissions import NOTEBOOK, PS01, WRONG, right, scratch_course
 from test_pipeline import cell_scores, filled, reference_answers, submit
 

@@ -23,9 +23,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from batch_courses import mcdl
 from conftest import ROOT, TEST_SECRET
 from submissions import by_assignment
-from test_batch import mcdl
 from test_pipeline import cell_scores, filled, reference_answers, submit
 
 from autograder import course, notebooks

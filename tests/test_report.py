@@ -7,9 +7,9 @@ import shutil
 from collections import Counter
 
 import pytest
+from batch_courses import BROKEN, PS01, mcdl, students_of
 from conftest import ROOT, TEST_SECRET
 from submissions import WRONG_SUBMISSIONS
-from test_batch import BROKEN, PS01, local_course, mcdl, serial_course, students_of, template_course  # noqa: F401
 from test_pipeline import cell_scores, reference_answers
 
 from autograder import course, notebooks, report
@@ -46,12 +46,12 @@ def error_messages(folder, student):
 
 
 @pytest.fixture(scope="module")
-def class_report(local_course):  # noqa: F811
+def class_report(local_course):
     mcdl(local_course, "report", PS01)
     return (local_course / "reports" / f"{PS01}.html").read_text(encoding="utf-8")
 
 
-def test_grade_distribution_and_failure_rates_match_the_gradebook(local_course, class_report):  # noqa: F811
+def test_grade_distribution_and_failure_rates_match_the_gradebook(local_course, class_report):
     graded = graded_students(local_course)
     scores = {s: cell_scores({PS01: local_course}, PS01, s) for s in graded}
     totals = Counter(sum(score for score, _ in cells.values()) for cells in scores.values())
@@ -64,7 +64,7 @@ def test_grade_distribution_and_failure_rates_match_the_gradebook(local_course, 
     assert int(summary.group(1)) == len(graded) >= 20
 
 
-def test_mistakes_are_counted_across_the_class(local_course, class_report):  # noqa: F811
+def test_mistakes_are_counted_across_the_class(local_course, class_report):
     messages = [m for s in graded_students(local_course) for m in error_messages(local_course, s)]
     mistakes = {r["mistake"]: int(r["count"]) for r in rows(class_report, "mistakes")}
     assert sum(mistakes.values()) == len(messages)
@@ -80,7 +80,7 @@ def test_mistakes_are_counted_across_the_class(local_course, class_report):  # n
     assert len(examples) == len(mistakes) and all(len(example) > 20 for example in examples)
 
 
-def test_verdicts_agree_with_the_gradebook_and_a_score_changed_there_is_named(local_course, class_report,  # noqa: F811
+def test_verdicts_agree_with_the_gradebook_and_a_score_changed_there_is_named(local_course, class_report,
                                                                               tmp_path):
     assert "id='disagreements'" not in class_report
     assert report.class_statistics(read_results(local_course, PS01), [],
@@ -113,7 +113,7 @@ def test_a_verdict_and_a_score_that_disagree_are_found_without_a_gradebook(tmp_p
     assert rows(page, "disagreeing") == [{"student": "s99", "cells": cell}]
 
 
-def test_students_not_graded_are_listed(local_course, class_report):  # noqa: F811
+def test_students_not_graded_are_listed(local_course, class_report):
     listed = {r["student"] for r in rows(class_report, "not-graded")}
     expected = set(students_of(local_course)) - set(graded_students(local_course))
     assert BROKEN in listed and listed == expected
