@@ -151,7 +151,7 @@ def _grade(assignment, answers, test_ids, reference_answers, secret, limits, bud
                 except SandboxError as error:
                     verdicts[test_id] = _failed(f"{function}: {error}", error.kind, measurement)
                 if not stopped_before and (stopped := student.exhausted()):
-                    notes[function] = f"Grading stopped this function in {test_id}: {stopped.split(': ', 1)[1]}."
+                    notes[function] = f"Grading stopped this function in {test_id}: {stopped}."
         notes.update({cell: f"This cell was not run: {'; '.join(rules)}." for cell, rules in broken.items()})
         for cell, (message, _) in student.cell_errors.items():
             notes[cell] = f"Running this cell failed: {message}"

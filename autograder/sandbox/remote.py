@@ -326,8 +326,8 @@ class Worker:
         except (OSError, ValueError):
             pass
         try:
-            return time.clock_gettime(((~self.pid) << 3) | CPUCLOCK_SCHED)
-        except OSError:
+            return self.cpu_seconds()
+        except SandboxError:
             return None
 
     def _death_message(self, status, error):
@@ -459,12 +459,12 @@ class Sandbox:
         except TooIdle as error:
             if str(error):
                 raise
-            raise TooIdle(f"{self.exhausted('stopped')} during this check") from None
+            raise TooIdle(f"stopped: {self.exhausted()} during this check") from None
         except OutOfTime:
             raise
         except SandboxError as error:
             if self._out_of_time():
-                raise OutOfTime(f"{self.exhausted('stopped')} during this check") from error
+                raise OutOfTime(f"stopped: {self.exhausted()} during this check") from error
             raise
         finally:
             if outer:
@@ -477,13 +477,13 @@ class Sandbox:
     def _too_idle(self):
         return self.idle_budget_seconds is not None and self.idle_seconds >= self.idle_budget_seconds
 
-    def exhausted(self, what="stopped"):
-        """Why this notebook's code may run no more ("stopped: ..." or ``what``: ...), or None."""
+    def exhausted(self):
+        """Why this notebook's code may run no more ("this notebook reached its time limit ..."), or None."""
         if self._too_idle():
-            return (f"{what}: this notebook's code waited (time.sleep or a blocking call?) instead of "
+            return (f"this notebook's code waited (time.sleep or a blocking call?) instead of "
                     f"computing for more than {self.idle_budget_seconds:.0f} seconds in all")
         if self._out_of_time():
-            return (f"{what}: this notebook reached its time limit for running your code "
+            return (f"this notebook reached its time limit for running your code "
                     f"({self.budget_seconds:.0f} seconds in all)")
         return None
 
@@ -510,11 +510,11 @@ class Sandbox:
                     "so this check was not run")
             timeout = min(timeout, left)
         if self._too_idle():
-            raise TooIdle(f"{self.exhausted('not run')} in an earlier check")
+            raise TooIdle(f"not run: {self.exhausted()} in an earlier check")
         if self.budget_seconds is not None:
             left = self.budget_seconds - self.spent_seconds()
             if left <= 0:
-                raise OutOfTime(f"{self.exhausted('not run')} in an earlier check")
+                raise OutOfTime(f"not run: {self.exhausted()} in an earlier check")
             timeout = min(timeout, left)
         return timeout
 
