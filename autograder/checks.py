@@ -190,14 +190,15 @@ def check_close(got, expected, *, name, rtol=DEFAULT_RTOL, known_mistakes=None, 
         _record_margin("close", relative_error(got, expected) / allowed)
 
 
-def check_scalar(got, expected, *, name, rtol=DEFAULT_RTOL, known_mistakes=None):
-    """Fail unless ``got`` is a real number close to ``expected``."""
+def check_scalar(got, expected, *, name, rtol=DEFAULT_RTOL, known_mistakes=None, factor_names=None):
+    """Fail unless ``got`` is a real number close to ``expected`` (``diagnose`` names what is wrong)."""
     if isinstance(got, np.ndarray) and got.shape == ():
         got = got[()]
     if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
         raise GradingFailure(f"{name} should be a number (a float), but it is a {type(got).__name__}.",
                              kind="type")
-    check_close(np.float64(got), expected, name=name, rtol=rtol, known_mistakes=known_mistakes)
+    check_close(np.float64(got), expected, name=name, rtol=rtol, known_mistakes=known_mistakes,
+                factor_names=factor_names)
 
 
 def check_no_warnings(outcome, *, name):

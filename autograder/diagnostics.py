@@ -10,8 +10,9 @@ below.
 
 A constant factor is named when it is simple (-1, a small fraction p/q such as
 2, 1/2 or 3/4, or a constant of ``factor_names`` or its inverse).  For a single
-number, where every ratio is a "constant factor", any other ratio is not
-mentioned: the message gives the value got and the value expected.  For an
+number, where every ratio is a "constant factor", only a whole number n or its
+inverse 1/n is named besides (a size missing or extra: 1/t, 1/(mp)); any other
+ratio is not mentioned: the message gives the value got and the value expected.  For an
 array, a constant ratio that is not simple is still reported, because every
 entry is off by the same amount.
 
@@ -149,7 +150,28 @@ def _diagnose_number(got_array, expected_array, *, name, rtol, known_mistakes, f
             return Diagnosis("sign", f"{name} has the wrong sign: {values}.")
         if described is not None and described != "1":
             return Diagnosis("factor", f"{name} is {described} times the right answer: {values}.")
+        whole = _whole_number_ratio(c, rtol)
+        if whole is not None:
+            return Diagnosis("factor", f"{name} is off by a whole-number factor: it is {whole} times the right "
+                                       f"answer (a size missing or extra, such as 1/t or 1/(mp)?): {values}.")
     return Diagnosis("mismatch", f"{name} does not match: {values}.")
+
+
+# A single number off by an integer n or by 1/n (a size: t, S, N, mp) is named up to this n: any
+# two numbers have some ratio, but one within rtol of an integer this small is rarely a coincidence.
+WHOLE_RATIO_LIMIT = 10_000
+
+
+def _whole_number_ratio(c, rtol):
+    """c as "n" or "1/n" (also negative) when it is within rtol of a whole number n (or its inverse)
+    up to WHOLE_RATIO_LIMIT; on hidden cases without the number ("1/n"). Else None."""
+    tolerance = max(rtol, 1e-9)
+    for value, inverse in ((abs(c), False), (1 / abs(c), True)):
+        n = round(value)
+        if 2 <= n <= WHOLE_RATIO_LIMIT and abs(value - n) <= tolerance * n:
+            text = "n" if values_concealed() else str(n)
+            return ("-" if c < 0 else "") + ("1/" if inverse else "") + text
+    return None
 
 
 def _close_within(got, expected, rtol, slack):

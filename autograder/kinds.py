@@ -32,6 +32,19 @@ KIND_LABELS = {
     "other": "other (a failure raised without its kind: a grader bug)",
 }
 
+# How precisely a failure of each kind tells a student what is wrong (the wrong-submission table's
+# count, tests/test_wrong_submissions.py): "named" says what the mistake is (a known mistake, a sign,
+# a factor, a shape, an input changed, too slow...), "located" narrows it to where it is (the entries,
+# the exception and the call that raised it) without naming it, "generic" says only that a value
+# does not match.
+PRECISION = {
+    **dict.fromkeys(("known_mistake", "transposed", "sign", "factor", "shape", "type", "nonfinite", "zero",
+                     "inputs_modified", "warnings", "too_slow", "too_much_memory", "not_implemented",
+                     "not_run", "not_graded"), "named"),
+    **dict.fromkeys(("some_entries", "raised"), "located"),
+    **dict.fromkeys(("mismatch", "directional", "taylor", "sandbox", "grader", "other"), "generic"),
+}
+
 # What a failure raised without a kind counts as; tests/test_kinds.py keeps it from happening.
 UNKNOWN = "other"
 
@@ -39,6 +52,11 @@ UNKNOWN = "other"
 def known(kind):
     """Whether ``kind`` is one of ``KIND_LABELS``'s kinds (None, no kind, is not)."""
     return kind in KIND_LABELS
+
+
+def precision(kind):
+    """"named", "located" or "generic": how precisely a failure of ``kind`` says what is wrong."""
+    return PRECISION[kind or UNKNOWN]
 
 
 def label(kind, detail=None):

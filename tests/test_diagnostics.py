@@ -97,7 +97,7 @@ def test_number_off_by_a_small_fraction(ratio, word):
     assert diagnosis.kind == "factor" and f"is {word} times the right answer" in diagnosis.message
 
 
-@pytest.mark.parametrize("ratio", [5.0, 1 / 5, 5 / 7, 1.5e3, 1.0005])
+@pytest.mark.parametrize("ratio", [5 / 7, 1.37, 1500.5, 1.0005])  # whole numbers n and 1/n: named (below)
 def test_number_off_by_a_ratio_that_is_not_simple(ratio):
     diagnosis = diagnose(ratio * 2.5, 2.5)
     assert diagnosis.kind == "mismatch" and "times" not in diagnosis.message
@@ -145,3 +145,24 @@ def test_array_small_fractions_and_negative_named_factor():
     assert "it is -1/2 times" in diagnose(-E / 2, E).message
     assert "it is 3/4 times" in diagnose(0.75 * E, E).message
     assert "it is -1/t times" in diagnose(-E / t, E, factor_names={t: "t"}).message
+
+
+# --- a single number off by a size: named like an array's ratio ---------------------------------
+
+@pytest.mark.parametrize("ratio, word", [(1 / 12, "1/12"), (1 / 40, "1/40"), (40.0, "40"), (-1 / 6, "-1/6")])
+def test_number_off_by_a_whole_number_or_its_inverse_names_it(ratio, word):
+    diagnosis = diagnose(2.5 * ratio, 2.5)
+    assert diagnosis.kind == "factor" and f"it is {word} times the right answer" in diagnosis.message
+
+
+def test_number_ratio_near_but_not_at_a_whole_number_is_not_named():
+    diagnosis = diagnose(2.5 / 12 * (1 + 1e-4), 2.5)
+    assert diagnosis.kind == "mismatch" and "times" not in diagnosis.message
+
+
+def test_number_off_by_a_size_on_a_hidden_case_hides_the_size():
+    from autograder.diagnostics import concealing_values
+
+    with concealing_values():
+        diagnosis = diagnose(2.5 / 12, 2.5)
+    assert diagnosis.kind == "factor" and "1/n times" in diagnosis.message and "12" not in diagnosis.message

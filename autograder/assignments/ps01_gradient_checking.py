@@ -180,12 +180,21 @@ def _trace_quadratic_case(rng, n, p, symmetric):
     return A, X, loss
 
 
+def _trace_quadratic_mistakes(A, X):
+    """The product rule with one term dropped: d tr(X^T A X) = tr(dX^T A X) + tr(X^T A dX) gives
+    AX + A^T X; keeping one term gives AX or A^T X (half the gradient only when A is symmetric)."""
+    dropped = ("one term of the product rule dropped: d tr(X^T A X) = tr(dX^T A X) + tr(X^T A dX) has two "
+               "terms, and {kept} is only one of them (the gradient is AX + A^T X)")
+    return {dropped.format(kept="AX"): A @ X, dropped.format(kept="A^T X"): A.T @ X}
+
+
 def grad_trace_quadratic_symmetric_A(grad_trace_quadratic, case="hidden"):
     """Gradient of tr(X^T A X) for a symmetric A, checked entry by entry."""
     for rng in rngs(case):
         A, X, loss = _trace_quadratic_case(rng, 4, 3, symmetric=True)
         got = checks.call(grad_trace_quadratic, A, X).value
-        checks.check_gradient_entrywise(loss, X, got, name="grad_trace_quadratic(A, X)")
+        checks.check_gradient_entrywise(loss, X, got, name="grad_trace_quadratic(A, X)",
+                                        known_mistakes=_trace_quadratic_mistakes(A, X))
 
 
 def grad_trace_quadratic_general_A(grad_trace_quadratic, case="hidden"):
@@ -196,6 +205,7 @@ def grad_trace_quadratic_general_A(grad_trace_quadratic, case="hidden"):
         checks.check_gradient_entrywise(
             loss, X, got, name="grad_trace_quadratic(A, X) for a non-symmetric A",
             known_mistakes={
+                **_trace_quadratic_mistakes(A, X),
                 "2AX, the gradient only when A is symmetric (here it is not)": 2 * A @ X,
                 "2A^T X, the gradient only when A is symmetric (here it is not)": 2 * A.T @ X,
             },

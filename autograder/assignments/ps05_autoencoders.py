@@ -101,13 +101,14 @@ def _draw(rng, sizes, activations, t, scaled, beta):
     return clear_of_kinks(draw, lambda case: _kinks(*case[:3], activations, case[3], beta))
 
 
-def _check(student, rng, case, what, *, scaled=False, beta=0.0, func_name, t=6, zero_alpha=False):
+def _check(student, rng, case, what, *, scaled=False, beta=0.0, func_name, t=6, zero_alpha=False, silent=False):
+    """Check the outputs ``what`` (of "J", "W", "b", "alpha") on one case; with ``silent``, fail on warnings."""
     sizes, activations = CASES[case]
     Ws, bs, X, alphas = _draw(rng, sizes, activations, t, scaled, beta)
-    silent = None
     if zero_alpha:
         zero = (len(alphas) - 1) // 2  # layer K + zero: a scaled layer with layers after it
         alphas[zero] = 0.0
+    if silent:
         silent = f"with alphas[{zero}] = 0 (use f(A_j) . E_j for dalpha_j, never Z_j / alpha_j)"
     parts = _results(student, Ws, bs, X, activations, alphas, beta, func_name, silent=silent)
     label = f"{case} ({'-'.join(map(str, sizes))}, {', '.join(activations)})"
@@ -163,10 +164,13 @@ def _single_term(Ws, bs, X, activations, alphas, beta, index):
     return central_gradient(encoder_only, Ws[index])
 
 
-def _run(student, case, what, **options):
+def _run(student, case, what, *, with_zero_alpha=False, **options):
+    """Check ``what`` on every case of CASES; ``with_zero_alpha``: and again with one alpha set to 0."""
     for rng in rngs(case):
         for name in CASES:
             _check(student, rng, name, what, **options)
+            if with_zero_alpha:
+                _check(student, rng, name, what, zero_alpha=True, **options)
 
 
 def tied_autoencoder_loss_and_grad_loss(tied_autoencoder_loss_and_grad, case="hidden"):
@@ -194,14 +198,20 @@ def tied_autoencoder_loss_and_grad_inputs_unchanged(tied_autoencoder_loss_and_gr
 
 
 def scaled_tied_autoencoder_loss_and_grad_loss(scaled_tied_autoencoder_loss_and_grad, case="hidden"):
-    """J with the decoder outputs scaled by alphas."""
-    _run(scaled_tied_autoencoder_loss_and_grad, case, ("J",), scaled=True,
+    """J with the decoder outputs scaled by alphas (random, and one of them 0)."""
+    _run(scaled_tied_autoencoder_loss_and_grad, case, ("J",), scaled=True, with_zero_alpha=True,
          func_name="scaled_tied_autoencoder_loss_and_grad")
 
 
-def scaled_tied_autoencoder_loss_and_grad_weights_and_biases(scaled_tied_autoencoder_loss_and_grad, case="hidden"):
-    """dW_j and db_j through the scaled layers."""
-    _run(scaled_tied_autoencoder_loss_and_grad, case, ("W", "b"), scaled=True,
+def scaled_tied_autoencoder_loss_and_grad_weights(scaled_tied_autoencoder_loss_and_grad, case="hidden"):
+    """dW_j through the scaled layers (random alphas, and one of them 0)."""
+    _run(scaled_tied_autoencoder_loss_and_grad, case, ("W",), scaled=True, with_zero_alpha=True,
+         func_name="scaled_tied_autoencoder_loss_and_grad")
+
+
+def scaled_tied_autoencoder_loss_and_grad_biases(scaled_tied_autoencoder_loss_and_grad, case="hidden"):
+    """db_j through the scaled layers (random alphas, and one of them 0)."""
+    _run(scaled_tied_autoencoder_loss_and_grad, case, ("b",), scaled=True, with_zero_alpha=True,
          func_name="scaled_tied_autoencoder_loss_and_grad")
 
 
@@ -212,12 +222,18 @@ def scaled_tied_autoencoder_loss_and_grad_alphas(scaled_tied_autoencoder_loss_an
 
 
 def scaled_tied_autoencoder_loss_and_grad_alpha_zero(scaled_tied_autoencoder_loss_and_grad, case="hidden"):
-    """An alpha of 0: J and every gradient right, dalphas included, and no warnings."""
-    _run(scaled_tied_autoencoder_loss_and_grad, case, ("J", "W", "b", "alpha"), scaled=True, zero_alpha=True,
+    """An alpha of 0: dalphas right, and no warnings (J, dW and db with an alpha of 0: their own cells)."""
+    _run(scaled_tied_autoencoder_loss_and_grad, case, ("alpha",), scaled=True, zero_alpha=True, silent=True,
          func_name="scaled_tied_autoencoder_loss_and_grad")
 
 
-def sparse_tied_autoencoder_loss_and_grad_values(sparse_tied_autoencoder_loss_and_grad, case="hidden"):
-    """Transfer task: an L1 penalty (beta / t) sum |Z_K| on the code layer."""
-    _run(sparse_tied_autoencoder_loss_and_grad, case, ("J", "W", "b"), beta=0.3,
+def sparse_tied_autoencoder_loss_and_grad_loss(sparse_tied_autoencoder_loss_and_grad, case="hidden"):
+    """Transfer task: J with an L1 penalty (beta / t) sum |Z_K| on the code layer."""
+    _run(sparse_tied_autoencoder_loss_and_grad, case, ("J",), beta=0.3,
+         func_name="sparse_tied_autoencoder_loss_and_grad")
+
+
+def sparse_tied_autoencoder_loss_and_grad_gradients(sparse_tied_autoencoder_loss_and_grad, case="hidden"):
+    """Transfer task: every dW_j and db_j with the sparsity penalty."""
+    _run(sparse_tied_autoencoder_loss_and_grad, case, ("W", "b"), beta=0.3,
          func_name="sparse_tied_autoencoder_loss_and_grad")
