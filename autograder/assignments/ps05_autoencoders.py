@@ -35,6 +35,113 @@ def objective(Ws, bs, X, activations, alphas=None, beta=0.0):
     return 0.5 * float(np.sum((Z - X) ** 2)) / X.shape[0] + penalty
 
 
+# --- The mistake catalogue: each known mistake as the wrong value it produces ---------------------
+
+_DERIVATIVES = {  # f'(A) from A
+    "identity": np.ones_like,
+    "tanh": lambda A: 1.0 - np.tanh(A) ** 2,
+    "sigmoid": lambda A: ACTIVATIONS["sigmoid"](A) * (1.0 - ACTIVATIONS["sigmoid"](A)),
+    "relu": lambda A: (A > 0).astype(float),
+}
+
+# {variant: description} of the back-propagation mistakes the catalogue knows (_backprop).
+_GRADIENT_MISTAKES = {
+    "mean_all": "a mean over all t*n entries of the reconstruction error instead of over the t examples: "
+                "E_k = (Z_k - X)/t",
+    "db_mean": "a mean over the batch instead of a sum: db_j = 1^T Delta_j (Delta_j already holds the 1/t)",
+    "delta_without_alpha": "Delta_j without its alpha_j: Z_j = alpha_j f_j(A_j) gives "
+                           "Delta_j = alpha_j f_j'(A_j) * E_j",
+    "dalpha_from_scaled_output": "dalpha_j from the scaled output Z_j = alpha_j f_j(A_j); it is f_j(A_j) . E_j",
+    "no_penalty_gradient": "no gradient of the penalty (beta/t) sum |Z_K|: add (beta/t) sign(Z_K) to E_K",
+    "tanh_one_minus_z": "tanh' taken as 1 - Z; it is 1 - Z^2 (with Z = tanh(A))",
+    "derivative_at_z": "the derivative taken at the layer's output Z_j instead of its input A_j: "
+                       "e.g. 1 - tanh(A)^2 = 1 - Z^2, not 1 - tanh(Z)^2",
+    "relu_mask_always_true": "a ReLU mask that is always true (Z >= 0 holds for every entry): the mask is A_j > 0",
+    "relu_as_identity": "ReLU layers computed as the identity (is relu in your activation helper?)",
+}
+
+
+def _scales(K, alphas):
+    """The 2K per-layer scales: 1 before layer K, then the alphas."""
+    return [1.0] * (K - 1) + [float(a) for a in alphas] if alphas is not None else [1.0] * (2 * K)
+
+
+def _backprop(Ws, bs, X, activations, alphas=None, beta=0.0, variant=None, scales=None):
+    """(J, dWs, dbs, dalphas) by back-propagation, with the mistake ``variant`` (None: right).
+
+    scales: the 2K per-layer scales, to take other than ``_scales(K, alphas)`` (a mistake in where
+    the alphas go); dalphas: one entry per scaled layer K, ..., k (None without alphas)."""
+    K, t = len(Ws), X.shape[0]
+    scales = _scales(K, alphas) if scales is None else scales
+    names = ["identity" if variant == "relu_as_identity" and a == "relu" else a for a in activations]
+    inputs, pre, values = [X], [], []
+    for j in range(2 * K):
+        W = Ws[j] if j < K else Ws[2 * K - 1 - j].T
+        pre.append(inputs[-1] @ W + bs[j])
+        values.append(ACTIVATIONS[names[j]](pre[-1]))
+        inputs.append(scales[j] * values[-1])
+    Z = inputs[-1]
+    J = 0.5 * float(np.sum((Z - X) ** 2)) / t + beta * float(np.sum(np.abs(inputs[K]))) / t
+    E = (Z - X) / (t * X.shape[1] if variant == "mean_all" else t)
+    dWs, dbs, dalphas = [np.zeros_like(W) for W in Ws], [None] * (2 * K), np.zeros(K + 1)
+    for j in reversed(range(2 * K)):
+        if j == K - 1 and beta and variant != "no_penalty_gradient":
+            E = E + (beta / t) * np.sign(inputs[K])
+        if j >= K - 1:
+            dalphas[j - (K - 1)] = np.sum((inputs[j + 1] if variant == "dalpha_from_scaled_output" else values[j]) * E)
+        derivative = _DERIVATIVES[names[j]](pre[j])
+        if variant == "tanh_one_minus_z" and names[j] == "tanh":
+            derivative = 1.0 - values[j]
+        elif variant == "derivative_at_z" and names[j] in ("tanh", "sigmoid"):
+            derivative = _DERIVATIVES[names[j]](values[j])
+        elif variant == "relu_mask_always_true" and names[j] == "relu":
+            derivative = np.ones_like(values[j])
+        delta = (1.0 if variant == "delta_without_alpha" else scales[j]) * derivative * E
+        W = Ws[j] if j < K else Ws[2 * K - 1 - j].T
+        if j < K:
+            dWs[j] += inputs[j].T @ delta
+        else:
+            dWs[2 * K - 1 - j] += (inputs[j].T @ delta).T
+        dbs[j] = delta.sum(axis=0) / (t if variant == "db_mean" else 1)
+        E = delta @ W.T
+    return J, dWs, dbs, (dalphas if alphas is not None else None)
+
+
+def _loss_mistakes(Ws, bs, X, activations, alphas, beta):
+    """{description: the J it gives} of the known mistakes in J."""
+    t, n = X.shape
+    data = objective(Ws, bs, X, activations, alphas) * t  # the sum over examples
+    penalty = objective(Ws, bs, X, activations, alphas, beta) - data / t
+    found = {
+        "J without the 1/t (a mean over the t examples)": data + penalty,
+        "a mean over all t*n entries of the squared error (np.mean of the matrix); J averages over the t "
+        "examples only: (1/t) sum_i 1/2 ||z_i - x_i||^2": data / (t * n) + penalty,
+        "the squared error without its 1/2: J = (1/t) sum_i 1/2 ||z_i - x_i||^2": 2 * data / t + penalty,
+        _GRADIENT_MISTAKES["relu_as_identity"]: _backprop(Ws, bs, X, activations, alphas, beta,
+                                                          variant="relu_as_identity")[0],
+    }
+    if alphas is not None:
+        K = len(Ws)
+        found["the alphas on the wrong layers: alphas scale layers K, ..., k = 2K (alphas[0] is layer K's)"] = (
+            _backprop(Ws, bs, X, activations, alphas, beta, scales=[float(a) for a in alphas] + [1.0] * (K - 1))[0])
+    if beta:
+        found["no penalty (beta/t) sum |Z_K| in J"] = data / t
+        found["the penalty without its 1/t: (beta/t) sum |Z_K|"] = data / t + penalty * t
+    return found
+
+
+def _gradient_mistakes(Ws, bs, X, activations, alphas, beta):
+    """{description: (dWs, dbs, dalphas)} of the catalogue's back-propagation mistakes."""
+    return {description: _backprop(Ws, bs, X, activations, alphas, beta, variant=variant)[1:]
+            for variant, description in _GRADIENT_MISTAKES.items()}
+
+
+def _mistakes_at(wrong, part, index):
+    """{description: the wrong value of output ``part`` (0: dWs, 1: dbs, 2: dalphas) at ``index``}."""
+    return {description: (grads[part] if index is None else grads[part][index])
+            for description, grads in wrong.items() if grads[part] is not None}
+
+
 def autoencoder(rng, sizes, t):
     """Random tied parameters for encoder sizes n_0 > ... > n_K, and data X."""
     Ws = [rng.standard_normal((m, n)) / np.sqrt(m) for m, n in zip(sizes[:-1], sizes[1:], strict=True)]
@@ -129,8 +236,10 @@ def _check(student, rng, case, what, *, scaled=False, beta=0.0, func_name, t=6, 
         return value
 
     if "J" in what:
-        checks.check_scalar(parts[0], objective(Ws, bs, X, activations, alphas, beta), name=f"J for {label}",
-                            known_mistakes={"J without the 1/t": objective(Ws, bs, X, activations, alphas) * t})
+        checks.check_scalar(parts[0], objective(Ws, bs, X, activations, alphas, beta),
+                            name=f"J returned by {func_name} for {label}", factor_names={t: "t"},
+                            known_mistakes=_loss_mistakes(Ws, bs, X, activations, alphas, beta))
+    wrong = _gradient_mistakes(Ws, bs, X, activations, alphas, beta) if set(what) - {"J"} else {}
     if "W" in what:
         for index, (W, dW) in enumerate(zip(Ws, parts[1], strict=True)):
             expected, error = central_gradient_and_error(loss_of("W", index), W)
@@ -138,14 +247,17 @@ def _check(student, rng, case, what, *, scaled=False, beta=0.0, func_name, t=6, 
             checks.check_close(dW, expected, name=f"dW{index + 1} returned by {func_name} for {label}",
                                factor_names={t: "t"}, slack=float(np.linalg.norm(error)),
                                known_mistakes={"only one of the two terms of a tied weight's gradient (W_j is "
-                                               "used by two layers: add both)": one_term})
+                                               "used by two layers: add both)": one_term,
+                                               **_mistakes_at(wrong, 0, index)})
     if "b" in what:
         for index, (b, db) in enumerate(zip(bs, parts[2], strict=True)):
             checks.check_gradient_entrywise(loss_of("b", index), b, db, factor_names={t: "t"},
-                                            name=f"db{index + 1} returned by {func_name} for {label}")
+                                            name=f"db{index + 1} returned by {func_name} for {label}",
+                                            known_mistakes=_mistakes_at(wrong, 1, index))
     if "alpha" in what:
         checks.check_gradient_entrywise(loss_of("alpha", None), alphas, parts[3], factor_names={t: "t"},
-                                        name=f"dalphas returned by {func_name} for {label}")
+                                        name=f"dalphas returned by {func_name} for {label}",
+                                        known_mistakes=_mistakes_at(wrong, 2, None))
 
 
 def _single_term(Ws, bs, X, activations, alphas, beta, index):

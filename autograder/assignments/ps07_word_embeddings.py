@@ -37,20 +37,59 @@ def _batch(rng, V, d, N, K, repeats=True):
     return W_in, W_out, centers, contexts, negatives
 
 
-def _dropping_duplicates(W_in, W_out, centers, contexts, negatives):
-    """The gradients computed with out[idx] += g, which keeps one update per index."""
+def _sgns_gradients(W_in, W_out, centers, contexts, negatives, weights=None, variant=None):
+    """(dW_in, dW_out) of the loss, with the mistake ``variant`` (None: right): "dropped" scatters with
+    out[idx] += g (one update per index), "negative_sign" flips the sign of the negative pairs' terms,
+    "unweighted" leaves the weights out."""
     N = centers.size
     v, u_pos, u_neg = W_in[centers], W_out[contexts], W_out[negatives]
-    g_pos = -np.exp(_log_sigmoid(-np.sum(u_pos * v, axis=1))) / N
-    g_neg = np.exp(_log_sigmoid(np.einsum("nkd,nd->nk", u_neg, v))) / N
+    scale = (weights if weights is not None and variant != "unweighted" else np.ones(N)) / N
+    g_pos = -np.exp(_log_sigmoid(-np.sum(u_pos * v, axis=1))) * scale
+    g_neg = np.exp(_log_sigmoid(np.einsum("nkd,nd->nk", u_neg, v))) * scale[:, None]
+    if variant == "negative_sign":
+        g_neg = -g_neg
+    grad_v = g_pos[:, None] * u_pos + np.einsum("nk,nkd->nd", g_neg, u_neg)
     dW_in, dW_out = np.zeros_like(W_in), np.zeros_like(W_out)
-    dW_in[centers] += g_pos[:, None] * u_pos + np.einsum("nk,nkd->nd", g_neg, u_neg)
-    dW_out[contexts] += g_pos[:, None] * v
-    dW_out[negatives.ravel()] += (g_neg[:, :, None] * v[:, None, :]).reshape(-1, v.shape[1])
+    rows_out = np.concatenate([contexts, negatives.ravel()])
+    grads_out = np.concatenate([g_pos[:, None] * v, (g_neg[:, :, None] * v[:, None, :]).reshape(-1, v.shape[1])])
+    if variant == "dropped":
+        dW_in[centers] += grad_v
+        dW_out[contexts] += grads_out[:N]
+        dW_out[negatives.ravel()] += grads_out[N:]
+    else:
+        np.add.at(dW_in, centers, grad_v)
+        np.add.at(dW_out, rows_out, grads_out)
     return dW_in, dW_out
 
 
 DROPPED = "repeated indices were dropped: out[idx] += g keeps one update per index (use np.add.at)"
+NEGATIVE_SIGN = ("the negative pairs' terms with the wrong sign: d/dv log sigma(-u.v) = -sigma(u.v) u, "
+                 "so a negative pair pushes v away from u")
+UNWEIGHTED = "the weights left out: each pair's term is multiplied by its weight"
+
+
+def _gradient_mistakes(args, weights, index):
+    """{description: the wrong dW_in (index 0) or dW_out (1)} of the catalogue's mistakes."""
+    found = {NEGATIVE_SIGN: _sgns_gradients(*args, weights, variant="negative_sign")[index]}
+    if weights is None:
+        found[DROPPED] = _sgns_gradients(*args, variant="dropped")[index]
+    else:
+        found[UNWEIGHTED] = _sgns_gradients(*args, variant="unweighted")[index]
+    return found
+
+
+def _loss_mistakes(args, weights):
+    """{description: the loss it gives} of the catalogue's mistakes in the loss."""
+    W_in, W_out, centers, contexts, negatives = args
+    v = W_in[centers]
+    positive = _log_sigmoid(np.sum(W_out[contexts] * v, axis=1))
+    flipped = _log_sigmoid(np.einsum("nkd,nd->nk", W_out[negatives], v)).sum(axis=1)
+    w = np.ones(centers.size) if weights is None else weights
+    found = {"the negative pairs scored with log sigma(u.v); they take log sigma(-u.v)":
+             -float(np.sum(w * (positive + flipped))) / centers.size}
+    if weights is not None:
+        found[UNWEIGHTED] = sgns_objective(*args)
+    return found
 
 
 def _check_sgns(student, case, which, *, weighted=False, func_name="sgns_loss_and_grad"):
@@ -63,7 +102,8 @@ def _check_sgns(student, case, which, *, weighted=False, func_name="sgns_loss_an
             loss, dW_in, dW_out = checks.unpack(value, ("loss", "dW_in", "dW_out"), func_name=func_name)
             label = f"{func_name} (V, d, N, K = {shape})"
             if which == "loss":
-                checks.check_scalar(loss, sgns_objective(*args, weights), name=f"the loss of {label}")
+                checks.check_scalar(loss, sgns_objective(*args, weights), name=f"the loss of {label}",
+                                    known_mistakes=_loss_mistakes(args, weights), factor_names={shape[2]: "N"})
                 continue
             index = 0 if which == "in" else 1
             point, grad = (W_in, dW_in) if which == "in" else (W_out, dW_out)
@@ -75,8 +115,8 @@ def _check_sgns(student, case, which, *, weighted=False, func_name="sgns_loss_an
 
             name = f"dW_{which} returned by {label}"
             if shape[0] == 7:
-                mistakes = {} if weighted else {DROPPED: _dropping_duplicates(*args)[index]}
-                checks.check_gradient_entrywise(objective, point, grad, name=name, known_mistakes=mistakes)
+                checks.check_gradient_entrywise(objective, point, grad, name=name, factor_names={shape[2]: "N"},
+                                                known_mistakes=_gradient_mistakes(args, weights, index))
             else:
                 checks.check_gradient_directional(objective, point, grad, name=name, rng=rng)
 
