@@ -185,6 +185,8 @@ def _trace_quadratic_mistakes(A, X):
     AX + A^T X; keeping one term gives AX or A^T X (half the gradient only when A is symmetric)."""
     dropped = ("one term of the product rule dropped: d tr(X^T A X) = tr(dX^T A X) + tr(X^T A dX) has two "
                "terms, and {kept} is only one of them (the gradient is AX + A^T X)")
+    if np.array_equal(A, A.T):
+        return {dropped.format(kept="AX (= A^T X for this symmetric A)"): A @ X}
     return {dropped.format(kept="AX"): A @ X, dropped.format(kept="A^T X"): A.T @ X}
 
 

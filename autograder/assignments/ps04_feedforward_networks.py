@@ -141,6 +141,7 @@ _DERIVATIVES = {  # f'(A) written with Z = f(A), as back-propagation computes it
 
 # {variant: description} of the mistakes of back-propagation the catalogue knows (_backprop).
 _GRADIENT_MISTAKES = {
+    "no_1_over_t": "the gradients without the 1/t of J = (1/t) sum_i loss_i: Delta_k = (Z_k - Y)/t",
     "mean_all": "a mean over all t*m entries of the output instead of over the t examples: Delta_k = (Z_k - Y)/t",
     "db_mean": "a mean over the batch instead of a sum: db_j = 1^T Delta_j (Delta_j already holds the 1/t)",
     "no_decay": "no weight-decay term: dW_j = Z_{j-1}^T Delta_j + lambda W_j",
@@ -179,7 +180,7 @@ def _backprop(case, variant=None):
         A = Z @ W + b
         Z = np.exp(_log_softmax(A)) if name == "softmax" else ACTIVATIONS[name](A)
         outputs.append(Z)
-    delta = (Z - case.Y) / (t * m if variant == "mean_all" else t)
+    delta = (Z - case.Y) / {"mean_all": t * m, "no_1_over_t": 1}.get(variant, t)
     grads, last = [None] * len(case.params), len(case.params) - 1
     for j in reversed(range(len(case.params))):
         name, Z = case.activations[j], outputs[j + 1]

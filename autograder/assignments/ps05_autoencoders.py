@@ -46,6 +46,7 @@ _DERIVATIVES = {  # f'(A) from A
 
 # {variant: description} of the back-propagation mistakes the catalogue knows (_backprop).
 _GRADIENT_MISTAKES = {
+    "no_1_over_t": "the gradients without the 1/t of J = (1/t) sum_i 1/2 ||z_i - x_i||^2: E_k = (Z_k - X)/t",
     "mean_all": "a mean over all t*n entries of the reconstruction error instead of over the t examples: "
                 "E_k = (Z_k - X)/t",
     "db_mean": "a mean over the batch instead of a sum: db_j = 1^T Delta_j (Delta_j already holds the 1/t)",
@@ -53,6 +54,7 @@ _GRADIENT_MISTAKES = {
                            "Delta_j = alpha_j f_j'(A_j) * E_j",
     "dalpha_from_scaled_output": "dalpha_j from the scaled output Z_j = alpha_j f_j(A_j); it is f_j(A_j) . E_j",
     "no_penalty_gradient": "no gradient of the penalty (beta/t) sum |Z_K|: add (beta/t) sign(Z_K) to E_K",
+    "penalty_gradient_without_1_over_t": "the penalty's gradient without its 1/t: (beta/t) sign(Z_K)",
     "tanh_one_minus_z": "tanh' taken as 1 - Z; it is 1 - Z^2 (with Z = tanh(A))",
     "derivative_at_z": "the derivative taken at the layer's output Z_j instead of its input A_j: "
                        "e.g. 1 - tanh(A)^2 = 1 - Z^2, not 1 - tanh(Z)^2",
@@ -82,11 +84,11 @@ def _backprop(Ws, bs, X, activations, alphas=None, beta=0.0, variant=None, scale
         inputs.append(scales[j] * values[-1])
     Z = inputs[-1]
     J = 0.5 * float(np.sum((Z - X) ** 2)) / t + beta * float(np.sum(np.abs(inputs[K]))) / t
-    E = (Z - X) / (t * X.shape[1] if variant == "mean_all" else t)
+    E = (Z - X) / {"mean_all": t * X.shape[1], "no_1_over_t": 1}.get(variant, t)
     dWs, dbs, dalphas = [np.zeros_like(W) for W in Ws], [None] * (2 * K), np.zeros(K + 1)
     for j in reversed(range(2 * K)):
         if j == K - 1 and beta and variant != "no_penalty_gradient":
-            E = E + (beta / t) * np.sign(inputs[K])
+            E = E + (beta / (1 if variant == "penalty_gradient_without_1_over_t" else t)) * np.sign(inputs[K])
         if j >= K - 1:
             dalphas[j - (K - 1)] = np.sum((inputs[j + 1] if variant == "dalpha_from_scaled_output" else values[j]) * E)
         derivative = _DERIVATIVES[names[j]](pre[j])
