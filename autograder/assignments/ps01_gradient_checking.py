@@ -151,6 +151,8 @@ def relative_error_values(relative_error, case="hidden"):
                         "a division by ||A|| only (divide by the larger of the two norms)": diff / n1,
                         "a division by ||B|| only (divide by the larger of the two norms)": diff / n2,
                         "a division by ||A|| + ||B|| (divide by the larger of the two norms)": diff / (n1 + n2),
+                        "squared norms ||A - B||^2 / max(||A||^2, ||B||^2): the Frobenius norms are square roots "
+                        "of the sums of squares": diff ** 2 / max(n1, n2) ** 2,
                     },
                 )
 

@@ -102,11 +102,38 @@ def _check_backward(student, case, wrt, *, arguments, activation="identity",
                 checks.check_taylor(loss, point, grad, name=name, rng=rng)
 
 
+def _through(layer, dA):
+    """{"dX", "dW", "db"}: the linear layer's gradients from a dJ/dA (right or wrong), in its layout."""
+    X, W = layer.X, layer.W
+    if layer.torch_layout:
+        return {"dX": dA @ W, "dW": dA.T @ X, "db": dA.sum(axis=0)}
+    return {"dX": dA @ W.T, "dW": X.T @ dA, "db": dA.sum(axis=0)}
+
+
+def _by_output(mistakes):
+    """{description: {"dX", "dW", "db"}} as {"dX": {description: dX}, ...}."""
+    return {wrt: {description: grads[wrt] for description, grads in mistakes.items()} for wrt in GRADIENT_NAMES}
+
+
+def _linear_mistakes(layer):
+    """The catalogue of a linear layer's backward pass: {"dX" | "dW" | "db": {description: wrong array}}."""
+    right = _through(layer, layer.G)
+    mean = {**right, "db": right["db"] / layer.X.shape[0]}
+    return _by_output({"a mean over the batch instead of a sum: db = 1^T G, the sum of G's rows": mean})
+
+
 def _without_activation_derivative(layer):
-    """The linear-layer gradients with G used as if it were dJ/dA."""
-    G, X, W = layer.G, layer.X, layer.W
-    missing = "the activation's derivative f'(A) is missing (use G * f'(A) as dJ/dA)"
-    return {"dX": {missing: G @ W.T}, "dW": {missing: X.T @ G}, "db": {missing: G.sum(axis=0)}}
+    """The catalogue of a dense layer's backward pass: the activation's derivative missing, taken
+    at the wrong point or of the wrong function, and db as a mean."""
+    G, Z = layer.G, layer.Z
+    found = {"the activation's derivative f'(A) is missing (use G * f'(A) as dJ/dA)": _through(layer, G)}
+    if layer.activation == "tanh":
+        found["tanh' taken as 1 - Z; it is 1 - Z^2 (with Z = tanh(A))"] = _through(layer, G * (1.0 - Z))
+        found["the derivative taken at Z instead of A: Z is already tanh(A), so tanh'(A) = 1 - Z^2, "
+              "not 1 - tanh(Z)^2"] = _through(layer, G * (1.0 - np.tanh(Z) ** 2))
+        right = _through(layer, G * (1.0 - Z * Z))
+        found["a mean over the batch instead of a sum: db = 1^T (dJ/dA)"] = {**right, "db": right["db"] / len(G)}
+    return _by_output(found)
 
 
 # --- linear layer, A = XW + b --------------------------------------------------
@@ -139,7 +166,7 @@ def linear_backward_dW(linear_backward, case="hidden"):
 
 def linear_backward_db(linear_backward, case="hidden"):
     """db = G summed over the batch, shape (m,)."""
-    _check_backward(linear_backward, case, "db", arguments=_linear_arguments)
+    _check_backward(linear_backward, case, "db", arguments=_linear_arguments, known_mistakes=_linear_mistakes)
 
 
 # --- linear layer in PyTorch's layout, A = XW^T + b -------------------------------
@@ -158,7 +185,7 @@ def linear_backward_torch_dW(linear_backward_torch, case="hidden"):
 
 def linear_backward_torch_db(linear_backward_torch, case="hidden"):
     """db = G summed over the batch."""
-    _check_backward(linear_backward_torch, case, "db", arguments=_linear_arguments,
+    _check_backward(linear_backward_torch, case, "db", arguments=_linear_arguments, known_mistakes=_linear_mistakes,
                     torch_layout=True)
 
 

@@ -148,7 +148,10 @@ def softmax_cross_entropy_loss(softmax_cross_entropy, case="hidden"):
             value = checks.call(softmax_cross_entropy, A, T).value
             loss, _ = checks.unpack(value, ("loss", "dA"), func_name="softmax_cross_entropy")
             checks.check_scalar(loss, _loss(A, T), name=f"the loss with {kind} targets",
-                                known_mistakes={"the loss without the 1/S": _loss(A, T) * SMALL[0]})
+                                known_mistakes={"the loss without the 1/S": _loss(A, T) * SMALL[0],
+                                                "the softmax over the columns (axis=0) instead of the rows":
+                                                    _loss(A.T, T.T) * A.shape[1] / A.shape[0]},
+                                factor_names={SMALL[0]: "S"})
 
 
 def softmax_cross_entropy_gradient(softmax_cross_entropy, case="hidden"):
@@ -166,6 +169,10 @@ def softmax_cross_entropy_gradient(softmax_cross_entropy, case="hidden"):
                         known_mistakes={
                             "(T * Y) 1 1^T - T, the source material's erratum; the gradient is (Y - T) / S":
                                 (np.sum(T * _softmax(A), axis=1, keepdims=True) - T) / shape[0],
+                            "the gradient without the 1/S of the mean over the S examples: dA = (Y - T) / S":
+                                _softmax(A) - T,
+                            "the softmax over the columns (axis=0) instead of the rows":
+                                (_softmax(A.T).T - T) / shape[0],
                         },
                     )
                 else:

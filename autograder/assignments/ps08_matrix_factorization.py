@@ -70,7 +70,24 @@ def _dense_mistakes(P, U, V, lam):
         mistakes["dV"]["the ridge term differentiated as lam * V instead of 2 * lam * V"] = -2 * R.T @ U + lam * V
         mistakes["dU"]["2 (P V - U V^T V) + 2 lam U: the data term has the wrong sign"] = 2 * R @ V + 2 * lam * U
         mistakes["dV"]["2 (P^T U - V U^T U) + 2 lam V: the data term has the wrong sign"] = 2 * R.T @ U + 2 * lam * V
+        for name, point, data in (("dU", U, -2 * R @ V), ("dV", V, -2 * R.T @ U)):
+            mistakes[name]["no ridge term: the gradient of lam ||X||^2 is 2 lam X"] = data
+            mistakes[name]["the ridge term doubled: the gradient of lam ||X||^2 is 2 lam X"] = data + 4 * lam * point
+    for name, point, data in (("dU", U, -R @ V), ("dV", V, -R.T @ U)):
+        mistakes[name]["the data term without its 2: the gradient of ||R||^2 is -2 R V (and -2 R^T U)"] = (
+            data + 2 * lam * point)
     return mistakes
+
+
+def _dense_loss_mistakes(P, U, V, lam):
+    """{description: the f it gives} of the catalogue's mistakes in f."""
+    data, ridge = mf_objective(P, U, V), mf_objective(P, U, V, lam) - mf_objective(P, U, V)
+    found = {"a 1/2 on the data term: f = ||P - U V^T||^2 (no 1/2) + lam (||U||^2 + ||V||^2)": 0.5 * data + ridge,
+             "a mean over the n*m entries instead of the sum: f = ||P - U V^T||^2 + ...": data / P.size + ridge}
+    if lam:
+        found["the ridge term is missing"] = data
+        found["the ridge term on U only"] = data + lam * _frob2(U)
+    return found
 
 
 def _check_dense(student, case, lam):
@@ -90,7 +107,7 @@ def mf_loss_and_grad_value(mf_loss_and_grad, case="hidden"):
             value = checks.call(mf_loss_and_grad, P, U, V, lam).value
             f, _, _ = checks.unpack(value, ("f", "dU", "dV"), func_name="mf_loss_and_grad")
             checks.check_scalar(f, mf_objective(P, U, V, lam), name=f"f returned by mf_loss_and_grad (lam={lam})",
-                                known_mistakes={"the ridge term is missing": mf_objective(P, U, V)} if lam else {})
+                                known_mistakes=_dense_loss_mistakes(P, U, V, lam))
 
 
 def mf_loss_and_grad_gradient(mf_loss_and_grad, case="hidden"):
