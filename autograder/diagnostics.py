@@ -210,6 +210,9 @@ def diagnose(got, expected, *, name="the result", rtol=DEFAULT_RTOL,
         return Diagnosis("type", f"{name} has dtype {got.dtype}, not a real number type.")
 
     if got.shape != expected.shape:
+        mistake = _known_mistake(got, known_mistakes, name=name, rtol=rtol)  # e.g. outputs in the wrong order
+        if mistake is not None:
+            return mistake
         if expected.ndim == 2 and got.shape == expected.shape[::-1] and _close(got.T, expected, rtol):
             return Diagnosis(
                 "transposed",

@@ -115,11 +115,20 @@ def _by_output(mistakes):
     return {wrt: {description: grads[wrt] for description, grads in mistakes.items()} for wrt in GRADIENT_NAMES}
 
 
+WRONG_ORDER = "the outputs in the wrong order: return (dX, dW, db)"
+
+
+def _in_wrong_order(right):
+    """The gradients returned as (dW, dX, db): each slot holds the other's right value."""
+    return {**right, "dX": right["dW"], "dW": right["dX"]}
+
+
 def _linear_mistakes(layer):
     """The catalogue of a linear layer's backward pass: {"dX" | "dW" | "db": {description: wrong array}}."""
     right = _through(layer, layer.G)
     mean = {**right, "db": right["db"] / layer.X.shape[0]}
-    return _by_output({"a mean over the batch instead of a sum: db = 1^T G, the sum of G's rows": mean})
+    return _by_output({"a mean over the batch instead of a sum: db = 1^T G, the sum of G's rows": mean,
+                       WRONG_ORDER: _in_wrong_order(right)})
 
 
 def _without_activation_derivative(layer):
@@ -133,6 +142,7 @@ def _without_activation_derivative(layer):
               "not 1 - tanh(Z)^2"] = _through(layer, G * (1.0 - np.tanh(Z) ** 2))
         right = _through(layer, G * (1.0 - Z * Z))
         found["a mean over the batch instead of a sum: db = 1^T (dJ/dA)"] = {**right, "db": right["db"] / len(G)}
+        found[WRONG_ORDER] = _in_wrong_order(right)
     return _by_output(found)
 
 
@@ -156,12 +166,12 @@ def _linear_arguments(layer):
 
 def linear_backward_dX(linear_backward, case="hidden"):
     """dX = G W^T."""
-    _check_backward(linear_backward, case, "dX", arguments=_linear_arguments)
+    _check_backward(linear_backward, case, "dX", arguments=_linear_arguments, known_mistakes=_linear_mistakes)
 
 
 def linear_backward_dW(linear_backward, case="hidden"):
     """dW = X^T G."""
-    _check_backward(linear_backward, case, "dW", arguments=_linear_arguments)
+    _check_backward(linear_backward, case, "dW", arguments=_linear_arguments, known_mistakes=_linear_mistakes)
 
 
 def linear_backward_db(linear_backward, case="hidden"):
@@ -173,13 +183,13 @@ def linear_backward_db(linear_backward, case="hidden"):
 
 def linear_backward_torch_dX(linear_backward_torch, case="hidden"):
     """dX = G W for W of shape (m, n)."""
-    _check_backward(linear_backward_torch, case, "dX", arguments=_linear_arguments,
+    _check_backward(linear_backward_torch, case, "dX", arguments=_linear_arguments, known_mistakes=_linear_mistakes,
                     torch_layout=True)
 
 
 def linear_backward_torch_dW(linear_backward_torch, case="hidden"):
     """dW = G^T X, shape (m, n)."""
-    _check_backward(linear_backward_torch, case, "dW", arguments=_linear_arguments,
+    _check_backward(linear_backward_torch, case, "dW", arguments=_linear_arguments, known_mistakes=_linear_mistakes,
                     torch_layout=True)
 
 

@@ -40,7 +40,11 @@ def _check_value_and_gradient(student, case, what, squash, func_name):
             f, grad = checks.unpack(value, ("f", "grad"), func_name=func_name)
             name = f"{func_name}(X, Y, C) with m, n, p = {sizes}"
             if what == "value":
-                checks.check_scalar(f, _f(X, Y, C, squash), name=f"f returned by {name}")
+                right = _f(X, Y, C, squash)
+                checks.check_scalar(f, right, name=f"f returned by {name}", known_mistakes={
+                    "f without its 1/2: f = 1/2 ||tanh(YX) - C||^2": 2 * right,
+                    "a mean over the m*p entries instead of the sum: f = 1/2 sum of the squares": right / C.size,
+                    "the norm instead of its square: f = 1/2 ||tanh(YX) - C||^2": float(np.sqrt(2 * right)) / 2})
                 continue
             loss = lambda X_, Y=Y, C=C: _f(X_, Y, C, squash)  # noqa: E731
             if sizes == SMALL:
@@ -49,7 +53,11 @@ def _check_value_and_gradient(student, case, what, squash, func_name):
                     "(1 - Z * Z)" if squash is np.tanh else "Z * (1 - Z)")
                 checks.check_gradient_entrywise(
                     loss, X, grad, name=f"the gradient returned by {name}",
-                    known_mistakes={missing: Y.T @ (Z - C)},
+                    known_mistakes={missing: Y.T @ (Z - C),
+                                    "the derivative taken at the output Z instead of at YX: tanh'(YX) = 1 - Z^2, "
+                                    "not 1 - tanh(Z)^2": Y.T @ ((Z - C) * (1 - np.tanh(Z) ** 2)),
+                                    "tanh' taken as 1 - Z; it is 1 - Z^2 (with Z = tanh(YX))":
+                                        Y.T @ ((Z - C) * (1 - Z))} if squash is np.tanh else {missing: Y.T @ (Z - C)},
                 )
             else:
                 checks.check_gradient_directional(loss, X, grad, name=f"the gradient returned by {name}", rng=rng)

@@ -53,12 +53,18 @@ def minimising_W(Y, C, H, row_lams, *, weighted_targets=None):
 def _wmf_mistakes(Y, C, W, H, lam):
     residual = Y - W @ H.T
     weighted = C * residual
-    return {
+    found = {
         "dW": {"the weights are missing: -2 (Y - W H^T) H, without C": -2 * residual @ H + 2 * lam * W,
                "the ridge term differentiated as lam * W instead of 2 * lam * W": -2 * weighted @ H + lam * W},
         "dH": {"the weights are missing: -2 (Y - W H^T)^T W, without C": -2 * residual.T @ W + 2 * lam * H,
                "the ridge term differentiated as lam * H instead of 2 * lam * H": -2 * weighted.T @ W + lam * H},
     }
+    for name, point, data in (("dW", W, -2 * weighted @ H), ("dH", H, -2 * weighted.T @ W)):
+        found[name]["no ridge term: the gradient of lam ||X||^2 is 2 lam X"] = data
+        found[name]["the weights applied twice: E = C * (Y - W H^T) holds C once"] = (
+            -2 * (C * weighted) @ H + 2 * lam * W if name == "dW" else -2 * (C * weighted).T @ W + 2 * lam * H)
+        found[name]["the data term without its 2: -2 E H (and -2 E^T W)"] = data / 2 + 2 * lam * point
+    return found
 
 
 def wmf_loss_and_grad_value(wmf_loss_and_grad, case="hidden"):
