@@ -119,9 +119,13 @@ def _two_numbers(got, expected):
     return a, b
 
 
-def _known_mistake(got, known_mistakes, *, name, rtol):
+def _known_mistake(got, known_mistakes, *, name, rtol, expected=None):
+    """The Diagnosis of the first known mistake ``got`` matches, or None; a mistake whose value is the
+    expected one (a mistake that changes nothing on this input) is never named."""
     for description, wrong in (known_mistakes or {}).items():
         wrong = np.asarray(wrong, dtype=np.float64)
+        if expected is not None and wrong.shape == expected.shape and _close(wrong, expected, rtol):
+            continue
         if wrong.shape == got.shape and _close(got, wrong, rtol):
             return Diagnosis("known_mistake", f"{name} is wrong: it looks like {description}.", detail=description)
     return None
@@ -140,7 +144,7 @@ def _diagnose_number(got_array, expected_array, *, name, rtol, known_mistakes, f
         expected_text, values = "not", "on a hidden case, whose values are not shown"
     if got == 0:
         return Diagnosis("zero", f"{name} is 0, but the right answer is {expected_text}.")
-    mistake = _known_mistake(got_array, known_mistakes, name=name, rtol=rtol)
+    mistake = _known_mistake(got_array, known_mistakes, name=name, rtol=rtol, expected=expected_array)
     if mistake is not None:
         return mistake
     c = got / expected if expected != 0 else np.inf
@@ -210,7 +214,8 @@ def diagnose(got, expected, *, name="the result", rtol=DEFAULT_RTOL,
         return Diagnosis("type", f"{name} has dtype {got.dtype}, not a real number type.")
 
     if got.shape != expected.shape:
-        mistake = _known_mistake(got, known_mistakes, name=name, rtol=rtol)  # e.g. outputs in the wrong order
+        # e.g. outputs in the wrong order
+        mistake = _known_mistake(got, known_mistakes, name=name, rtol=rtol, expected=expected)
         if mistake is not None:
             return mistake
         if expected.ndim == 2 and got.shape == expected.shape[::-1] and _close(got.T, expected, rtol):
@@ -247,7 +252,7 @@ def diagnose(got, expected, *, name="the result", rtol=DEFAULT_RTOL,
     if not got.any():
         return Diagnosis("zero", f"{name} is all zeros, but the right answer is not.")
 
-    mistake = _known_mistake(got, known_mistakes, name=name, rtol=rtol)
+    mistake = _known_mistake(got, known_mistakes, name=name, rtol=rtol, expected=expected)
     if mistake is not None:
         return mistake
 

@@ -166,3 +166,16 @@ def test_number_off_by_a_size_on_a_hidden_case_hides_the_size():
     with concealing_values():
         diagnosis = diagnose(2.5 / 12, 2.5)
     assert diagnosis.kind == "factor" and "1/n times" in diagnosis.message and "12" not in diagnosis.message
+
+
+def test_a_known_mistake_that_changes_nothing_here_is_never_named():
+    # e.g. "db as a mean" leaves dW as it is: a dW that fails for another reason must not be told so
+    diagnosis = diagnose(E + 0.5, E, known_mistakes={"db as a mean": E.copy(), "E plus a half": E + 0.5})
+    assert diagnosis.kind == "known_mistake" and diagnosis.detail == "E plus a half"
+    assert diagnose(E * 1.3 + 0.1, E, known_mistakes={"db as a mean": E.copy()}).kind == "mismatch"
+
+
+def test_a_known_mistake_of_another_shape_comes_before_the_shape_diagnosis():
+    diagnosis = diagnose(E[:, :2].copy(), E, known_mistakes={"the outputs in the wrong order": E[:, :2]})
+    assert diagnosis.kind == "known_mistake" and "wrong order" in diagnosis.message
+    assert diagnose(E[:, :2].copy(), E).kind == "shape"

@@ -110,9 +110,15 @@ def _through(layer, dA):
     return {"dX": dA @ W.T, "dW": X.T @ dA, "db": dA.sum(axis=0)}
 
 
-def _by_output(mistakes):
-    """{description: {"dX", "dW", "db"}} as {"dX": {description: dX}, ...}."""
-    return {wrt: {description: grads[wrt] for description, grads in mistakes.items()} for wrt in GRADIENT_NAMES}
+def _by_output(mistakes, right=None):
+    """{description: {"dX", "dW", "db"}} as {"dX": {description: dX}, ...}, leaving out, for each output,
+    the mistakes that do not change it from ``right`` (they must not name a right value that fails)."""
+    def changes(grads, wrt):
+        return right is None or grads[wrt].shape != right[wrt].shape or not np.allclose(
+            grads[wrt], right[wrt], rtol=1e-9, atol=0.0)
+
+    return {wrt: {description: grads[wrt] for description, grads in mistakes.items() if changes(grads, wrt)}
+            for wrt in GRADIENT_NAMES}
 
 
 WRONG_ORDER = "the outputs in the wrong order: return (dX, dW, db)"
@@ -128,14 +134,14 @@ def _linear_mistakes(layer):
     right = _through(layer, layer.G)
     mean = {**right, "db": right["db"] / layer.X.shape[0]}
     return _by_output({"a mean over the batch instead of a sum: db = 1^T G, the sum of G's rows": mean,
-                       WRONG_ORDER: _in_wrong_order(right)})
+                       WRONG_ORDER: _in_wrong_order(right)}, right)
 
 
 def _without_activation_derivative(layer):
     """The catalogue of a dense layer's backward pass: the activation's derivative missing, taken
     at the wrong point or of the wrong function, and db as a mean."""
     G, Z = layer.G, layer.Z
-    found = {"the activation's derivative f'(A) is missing (use G * f'(A) as dJ/dA)": _through(layer, G)}
+    found, right = {"the activation's derivative f'(A) is missing (use G * f'(A) as dJ/dA)": _through(layer, G)}, None
     if layer.activation == "tanh":
         found["tanh' taken as 1 - Z; it is 1 - Z^2 (with Z = tanh(A))"] = _through(layer, G * (1.0 - Z))
         found["the derivative taken at Z instead of A: Z is already tanh(A), so tanh'(A) = 1 - Z^2, "
@@ -143,7 +149,7 @@ def _without_activation_derivative(layer):
         right = _through(layer, G * (1.0 - Z * Z))
         found["a mean over the batch instead of a sum: db = 1^T (dJ/dA)"] = {**right, "db": right["db"] / len(G)}
         found[WRONG_ORDER] = _in_wrong_order(right)
-    return _by_output(found)
+    return _by_output(found, right)
 
 
 # --- linear layer, A = XW + b --------------------------------------------------

@@ -202,15 +202,19 @@ def _backprop(case, variant=None):
 
 
 def _gradient_mistakes(case):
-    """{description: [(dW_j, db_j)]} of the catalogue's mistakes, on ``case``."""
-    return {description: _backprop(case, variant) for variant, description in _GRADIENT_MISTAKES.items()}
+    """(the right [(dW_j, db_j)], {description: [(dW_j, db_j)]} of the catalogue's mistakes) on ``case``."""
+    wrong = {description: _backprop(case, variant) for variant, description in _GRADIENT_MISTAKES.items()}
+    return _backprop(case), wrong
 
 
 def _mistakes_at(wrong_grads, j, part):
-    """{description: the wrong gradient of layer j's part (0: W, 1: b)}; None without a catalogue."""
+    """{description: the wrong gradient of layer j's part (0: W, 1: b)}, leaving out the mistakes that do not
+    change it (db as a mean leaves dW right: it must not name a right dW that fails); None without a catalogue."""
     if wrong_grads is None:
         return None
-    return {description: grads[j][part] for description, grads in wrong_grads.items()}
+    right, wrong = wrong_grads
+    return {description: grads[j][part] for description, grads in wrong.items()
+            if not np.allclose(grads[j][part], right[j][part], rtol=1e-9, atol=0.0)}
 
 
 NAMES = ("J", "grads")

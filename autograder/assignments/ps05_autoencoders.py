@@ -133,15 +133,22 @@ def _loss_mistakes(Ws, bs, X, activations, alphas, beta):
 
 
 def _gradient_mistakes(Ws, bs, X, activations, alphas, beta):
-    """{description: (dWs, dbs, dalphas)} of the catalogue's back-propagation mistakes."""
-    return {description: _backprop(Ws, bs, X, activations, alphas, beta, variant=variant)[1:]
-            for variant, description in _GRADIENT_MISTAKES.items()}
+    """(the right (dWs, dbs, dalphas), {description: (dWs, dbs, dalphas)} of the catalogue's mistakes)."""
+    return (_backprop(Ws, bs, X, activations, alphas, beta)[1:],
+            {description: _backprop(Ws, bs, X, activations, alphas, beta, variant=variant)[1:]
+             for variant, description in _GRADIENT_MISTAKES.items()})
 
 
 def _mistakes_at(wrong, part, index):
-    """{description: the wrong value of output ``part`` (0: dWs, 1: dbs, 2: dalphas) at ``index``}."""
-    return {description: (grads[part] if index is None else grads[part][index])
-            for description, grads in wrong.items() if grads[part] is not None}
+    """{description: the wrong value of output ``part`` (0: dWs, 1: dbs, 2: dalphas) at ``index``}, leaving
+    out the mistakes that do not change it (they must not name a right value that fails)."""
+    right, mistakes = wrong
+
+    def at(grads):
+        return grads[part] if index is None else grads[part][index]
+
+    return {description: at(grads) for description, grads in mistakes.items()
+            if grads[part] is not None and not np.allclose(at(grads), at(right), rtol=1e-9, atol=0.0)}
 
 
 def autoencoder(rng, sizes, t):
@@ -241,7 +248,7 @@ def _check(student, rng, case, what, *, scaled=False, beta=0.0, func_name, t=6, 
         checks.check_scalar(parts[0], objective(Ws, bs, X, activations, alphas, beta),
                             name=f"J returned by {func_name} for {label}", factor_names={t: "t"},
                             known_mistakes=_loss_mistakes(Ws, bs, X, activations, alphas, beta))
-    wrong = _gradient_mistakes(Ws, bs, X, activations, alphas, beta) if set(what) - {"J"} else {}
+    wrong = _gradient_mistakes(Ws, bs, X, activations, alphas, beta) if set(what) - {"J"} else None
     if "W" in what:
         for index, (W, dW) in enumerate(zip(Ws, parts[1], strict=True)):
             expected, error = central_gradient_and_error(loss_of("W", index), W)
