@@ -125,3 +125,11 @@ def test_rewording_every_failure_message_leaves_the_mistake_counts(assignment, r
     kinds_seen = Counter(v.kind for verdicts in plain.values() for v in verdicts.values())
     assert None not in kinds_seen and kinds.UNKNOWN not in kinds_seen, kinds_seen
     assert all(not v.passed for verdicts in plain.values() for v in verdicts.values())
+
+
+def test_every_kind_has_a_precision():
+    # named / located / generic: the wrong-submission table's count reads it (test_wrong_submissions.py)
+    assert set(kinds.PRECISION) == set(kinds.KIND_LABELS)
+    assert set(kinds.PRECISION.values()) == {"named", "located", "generic"}
+    assert kinds.precision("known_mistake") == "named" and kinds.precision("mismatch") == "generic"
+    assert kinds.precision(None) == "generic"
