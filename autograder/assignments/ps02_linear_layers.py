@@ -252,6 +252,7 @@ def sigmoid_backward_values(sigmoid_backward, case="hidden"):
         known=lambda G, A: {
             "the derivative taken at Z instead of A: Z is already sigmoid(A), so use G * Z * (1 - Z)":
                 G * _stable_sigmoid(_stable_sigmoid(A)) * (1 - _stable_sigmoid(_stable_sigmoid(A))),
+            "Z * (1 - Z) without G: the chain rule multiplies by G": _stable_sigmoid(A) * (1 - _stable_sigmoid(A)),
         },
     )
 
@@ -264,6 +265,8 @@ def tanh_backward_values(tanh_backward, case="hidden"):
         known=lambda G, A: {
             "the derivative taken at Z instead of A: Z is already tanh(A), so use G * (1 - Z**2)":
                 G * (1 - np.tanh(np.tanh(A)) ** 2),
+            "tanh' taken as 1 - Z; it is 1 - Z^2 (with Z = tanh(A))": G * (1 - np.tanh(A)),
+            "1 - Z^2 without G: the chain rule multiplies by G, dJ/dA = G * (1 - Z^2)": 1 - np.tanh(A) ** 2,
         },
     )
 
@@ -273,7 +276,9 @@ def relu_backward_values(relu_backward, case="hidden"):
     _elementwise_backward_check(
         relu_backward, case, forward=lambda A: np.maximum(A, 0.0), second_argument=lambda A: A,
         name="relu_backward(G, A)",
-        known=lambda G, A: {"G * relu(A): the activation instead of its derivative": G * np.maximum(A, 0.0)},
+        known=lambda G, A: {"G * relu(A): the activation instead of its derivative": G * np.maximum(A, 0.0),
+                            "G itself: a mask that is always true (relu(A) >= 0 holds everywhere; the mask is "
+                            "A > 0)": G.copy()},
     )
 
 
