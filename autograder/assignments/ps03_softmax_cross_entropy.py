@@ -123,7 +123,8 @@ def cross_entropy_backward_values(cross_entropy_backward, case="hidden"):
         checks.check_gradient_entrywise(
             lambda Z_, T=T: -float(np.sum(T * np.log(Z_))) / SMALL[0], Z, got,
             name="cross_entropy_backward(Z, T)", factor_names={SMALL[0]: "S"},
-            known_mistakes={"-(1/S) T * Z: a product where the gradient has a division": -T * Z / SMALL[0]},
+            known_mistakes={"-(1/S) T * Z: a product where the gradient has a division": -T * Z / SMALL[0],
+                            "the gradient without the 1/S of the mean over the S examples": -T / Z},
         )
 
 
@@ -149,6 +150,8 @@ def softmax_cross_entropy_loss(softmax_cross_entropy, case="hidden"):
             loss, _ = checks.unpack(value, ("loss", "dA"), func_name="softmax_cross_entropy")
             checks.check_scalar(loss, _loss(A, T), name=f"the loss with {kind} targets",
                                 known_mistakes={"the loss without the 1/S": _loss(A, T) * SMALL[0],
+                                                "a mean over all S*C entries (divide by S only)":
+                                                    _loss(A, T) / A.shape[1],
                                                 "the softmax over the columns (axis=0) instead of the rows":
                                                     _loss(A.T, T.T) * A.shape[1] / A.shape[0]},
                                 factor_names={SMALL[0]: "S"})
