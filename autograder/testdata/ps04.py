@@ -19,29 +19,31 @@ def _mlp(*edits, derivative_at_layer=None, softmax_extra=False, bias_decay=False
     return reference_answer(PS04, "mlp_loss_and_grad", *edits)
 
 
-ALL_PS04_CORRECTNESS = {"test_mlp_loss_and_grad_regression", "test_mlp_loss_and_grad_classification",
-                        "test_mlp_loss_and_grad_activations", "test_mlp_loss_and_grad_weight_decay",
-                        "test_mlp_loss_and_grad_single_layer", "test_mlp_loss_and_grad_time_budget",
-                        "test_mlp_l1_loss_and_grad_values"}
+# The test cells of each output of mlp_loss_and_grad: a mistake in one output loses only that output's cells
+# (the time budget times only a kernel whose every output is right; the L1 task calls mlp_loss_and_grad).
+LOSS, WEIGHTS, BIASES = "test_mlp_loss_and_grad_loss", "test_mlp_loss_and_grad_weights", "test_mlp_loss_and_grad_biases"
+TIME, L1_LOSS, L1_GRADIENTS = ("test_mlp_loss_and_grad_time_budget", "test_mlp_l1_loss_and_grad_loss",
+                               "test_mlp_l1_loss_and_grad_gradients")
+OUTPUT_CELLS = {"J": {LOSS, "test_mlp_loss_and_grad_stable", L1_LOSS, TIME},
+                "dW": {WEIGHTS, L1_GRADIENTS, TIME}, "db": {BIASES, L1_GRADIENTS, TIME}}
+GRADIENTS = {WEIGHTS, BIASES, TIME, L1_GRADIENTS}
 
 WRONG = [
     WrongSubmission(
         "mlp_gradient_without_1_over_t", PS04, {"mlp_loss_and_grad": _mlp(t="1")},
-        frozenset(ALL_PS04_CORRECTNESS), "t times the right answer",
+        frozenset(GRADIENTS), "the gradients without the 1/t", kind="known_mistake",
     ),
     WrongSubmission(
         "mlp_drops_hidden_derivatives", PS04, {"mlp_loss_and_grad": _mlp(derivative_at_layer="(j == len(params) - 1)")},
-        frozenset(ALL_PS04_CORRECTNESS - {"test_mlp_loss_and_grad_single_layer"}), "does not match",
+        frozenset(GRADIENTS), "the hidden layers' derivatives dropped", kind="known_mistake",
     ),
     WrongSubmission(
         "mlp_decays_biases", PS04, {"mlp_loss_and_grad": _mlp(bias_decay=True)},
-        frozenset({"test_mlp_loss_and_grad_weight_decay"}), "biases are not penalised",
+        frozenset({BIASES}), "biases are not penalised", kind="known_mistake", output="db",
     ),
     WrongSubmission(
         "mlp_softmax_with_extra_derivative", PS04, {"mlp_loss_and_grad": _mlp(softmax_extra=True)},
-        frozenset({"test_mlp_loss_and_grad_classification", "test_mlp_loss_and_grad_single_layer",
-                   "test_mlp_loss_and_grad_weight_decay", "test_mlp_loss_and_grad_time_budget",
-                   "test_mlp_l1_loss_and_grad_values"}), "does not match",
+        frozenset(GRADIENTS), "an extra softmax derivative", kind="known_mistake",
     ),
     WrongSubmission(
         "mlp_loop_over_examples", PS04, {"mlp_loss_and_grad": '''
@@ -97,7 +99,7 @@ def mlp_l1_loss_and_grad(params, X, Y, activations, loss, l1):
     J += l1 * sum(np.sum(np.abs(W)) for W, _ in params)
     return float(J), [(dW + l1 * W, db) for (dW, db), (W, _) in zip(grads, params)]
 '''},
-        frozenset({"test_mlp_l1_loss_and_grad_values"}), "mlp_l1_loss_and_grad",
+        frozenset({L1_GRADIENTS}), "l1 * sign(W_j)", kind="known_mistake",
     ),
     WrongSubmission(
         "mlp_softmax_without_max_shift", PS04,
@@ -111,6 +113,63 @@ def mlp_l1_loss_and_grad(params, X, Y, activations, loss, l1):
     ),
 ]
 
+# The catalogue's mistakes (autograder/assignments/ps04_feedforward_networks.py), each named by the first message.
+WRONG += [
+    WrongSubmission(  # np.mean over the t x m matrix: for 2 outputs J is half the right one, not a missing 1/2
+        "mlp_mse_mean_over_all_entries", PS04,
+        {"mlp_loss_and_grad": _mlp(("        J = 0.5 * np.sum((Z - Y) ** 2) / t\n        delta = (Z - Y) / t",
+                                   "        J = 0.5 * np.mean((Z - Y) ** 2)\n        delta = (Z - Y) / Z.size"))},
+        frozenset({LOSS, WEIGHTS, BIASES, L1_LOSS, L1_GRADIENTS}), "a mean over all t*m entries", kind="known_mistake",
+    ),
+    WrongSubmission(
+        "mlp_loss_without_1_over_t", PS04,
+        {"mlp_loss_and_grad": _mlp(("J = 0.5 * np.sum((Z - Y) ** 2) / t", "J = 0.5 * np.sum((Z - Y) ** 2)"))},
+        frozenset({LOSS, L1_LOSS}), "J without the 1/t", kind="known_mistake", output="J",
+    ),
+    WrongSubmission(
+        "mlp_weight_decay_without_half", PS04,
+        {"mlp_loss_and_grad": _mlp(("J += 0.5 * weight_decay * sum", "J += weight_decay * sum"))},
+        frozenset({LOSS}), "the weight decay without its 1/2", kind="known_mistake", output="J",
+    ),
+    WrongSubmission(
+        "mlp_weight_decay_doubled", PS04,
+        {"mlp_loss_and_grad": _mlp(("outputs[j].T @ delta + weight_decay * W",
+                                   "outputs[j].T @ delta + 2 * weight_decay * W"))},
+        frozenset({WEIGHTS}), "the weight-decay term doubled", kind="known_mistake", output="dW",
+    ),
+    WrongSubmission(
+        "mlp_weight_decay_missing_from_gradient", PS04,
+        {"mlp_loss_and_grad": _mlp(("outputs[j].T @ delta + weight_decay * W", "outputs[j].T @ delta"))},
+        frozenset({WEIGHTS}), "no weight-decay term", kind="known_mistake", output="dW",
+    ),
+    WrongSubmission(
+        "mlp_db_mean", PS04, {"mlp_loss_and_grad": _mlp(("delta.sum(axis=0))", "delta.mean(axis=0))"))},
+        frozenset({BIASES, TIME, L1_GRADIENTS}), "a mean over the batch instead of a sum", kind="known_mistake",
+        output="db",
+    ),
+    WrongSubmission(
+        "mlp_tanh_derivative_one_minus_z", PS04,
+        {"mlp_loss_and_grad": _mlp(("delta = delta * (1.0 - Z * Z)", "delta = delta * (1.0 - Z)"))},
+        frozenset(GRADIENTS), "tanh' taken as 1 - Z", kind="known_mistake",
+    ),
+    WrongSubmission(
+        "mlp_tanh_derivative_at_z", PS04,
+        {"mlp_loss_and_grad": _mlp(("delta = delta * (1.0 - Z * Z)", "delta = delta * (1.0 - np.tanh(Z) ** 2)"))},
+        frozenset(GRADIENTS), "instead of its input A_j", kind="known_mistake",
+    ),
+    WrongSubmission(
+        "mlp_sigmoid_derivative_at_z", PS04,
+        {"mlp_loss_and_grad": _mlp(("delta = delta * Z * (1.0 - Z)",
+                                   "S = np.exp(-np.logaddexp(0.0, -Z))\n            delta = delta * S * (1.0 - S)"))},
+        frozenset({WEIGHTS, BIASES}), "instead of its input A_j", kind="known_mistake",
+    ),
+    WrongSubmission(
+        "mlp_relu_mask_always_true", PS04,
+        {"mlp_loss_and_grad": _mlp(("delta = delta * (Z > 0)", "delta = delta * (Z >= 0)"))},
+        frozenset({WEIGHTS, BIASES, L1_GRADIENTS}), "a ReLU mask that is always true", kind="known_mistake",
+    ),
+]
+
 # An in-place write deep inside an argument: right values, so only the inputs-unchanged cells are lost.
 WRONG += [
     WrongSubmission(
@@ -118,7 +177,7 @@ WRONG += [
         {"mlp_loss_and_grad": _mlp(("    return float(J), grads",
                                    "    params[-1][0][...] *= 0.5\n    return float(J), grads"))},
         # the notebook's own mlp_l1_loss_and_grad calls it, and gets the halved weights back
-        frozenset({"test_mlp_loss_and_grad_inputs_unchanged", "test_mlp_l1_loss_and_grad_values"}),
+        frozenset({"test_mlp_loss_and_grad_inputs_unchanged", L1_LOSS, L1_GRADIENTS}),
         "modified its input params[1][0] in place",
     ),
 ]

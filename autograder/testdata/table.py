@@ -27,7 +27,14 @@ PS09 = "ps09_weighted_factorization"
 
 @dataclass(frozen=True)
 class WrongSubmission:
-    """A submission: ``answers`` maps a function's name to the code of its answer cell."""
+    """A submission: ``answers`` maps a function's name to the code of its answer cell.
+
+    kind: the diagnosis kind (``autograder/kinds.py``) the first message a student reads carries: that
+        of the first cell, in notebook order, among ``fails`` (every entry of a table's ``WRONG`` that
+        loses points declares it; its precision, named / located / generic, is counted).
+    output: for a mistake in one output of a kernel that returns several ("J", "dW", "db", "dalphas"),
+        that output: the entry must lose only that output's cells (``OUTPUT_CELLS`` of its module).
+    """
 
     name: str
     assignment: str
@@ -35,6 +42,8 @@ class WrongSubmission:
     fails: frozenset
     says: str
     notes: str = field(default="")
+    kind: str | None = None
+    output: str | None = None
 
 
 @dataclass(frozen=True)
