@@ -85,7 +85,9 @@ def main(argv):
     for (assignment, name), first in sorted(found.items()):
         test_id, verdict = first or ("-", None)
         kind = verdict.kind if verdict else None
-        print(f"{assignment[:4]} {name:45} {kinds.precision(kind):8} {kind or 'passed'}  ({test_id})")
+        declared = next(w.kind for w in table if (w.assignment, w.name) == (assignment, name))
+        note = "" if declared in (None, kind) else f"  DECLARED {declared}"
+        print(f"{assignment[:4]} {name:45} {kinds.precision(kind):8} {kind or 'passed'}  ({test_id}){note}")
     print(markdown(precision_table(found)))
 
 

@@ -17,7 +17,7 @@ def numerical_gradient(f, X, h=1e-6):
     return grad
 '''},
         frozenset({"test_numerical_gradient_central"}),
-        "one-sided (forward) difference",
+        "one-sided (forward) difference", kind="known_mistake",
     ),
     WrongSubmission(
         "perturbs_x_in_place", PS01,
@@ -34,7 +34,7 @@ def numerical_gradient(f, X, h=1e-6):
     return grad
 '''},
         frozenset({"test_numerical_gradient_inputs_unchanged"}),
-        "modified its input X in place",
+        "modified its input X in place", kind="inputs_modified",
     ),
     WrongSubmission(
         "relative_error_one_sided", PS01,
@@ -45,7 +45,7 @@ def relative_error(A, B):
     return float(np.linalg.norm(A - B) / np.linalg.norm(B))
 '''},
         frozenset({"test_relative_error_values"}),
-        "division by ||B|| only",
+        "division by ||B|| only", kind="known_mistake",
     ),
     WrongSubmission(
         "relative_error_zero_division", PS01,
@@ -54,7 +54,7 @@ def relative_error(A, B):
     return float(np.linalg.norm(A - B) / max(np.linalg.norm(A), np.linalg.norm(B)))
 '''},
         frozenset({"test_relative_error_zero"}),
-        "warning",
+        "warning", kind="warnings",
     ),
     WrongSubmission(
         "trace_quadratic_assumes_symmetric", PS01,
@@ -63,7 +63,7 @@ def grad_trace_quadratic(A, X):
     return 2 * A @ X
 '''},
         frozenset({"test_grad_trace_quadratic_general_A"}),
-        "only when A is symmetric",
+        "only when A is symmetric", kind="known_mistake",
     ),
     WrongSubmission(
         "least_squares_sign", PS01,
@@ -72,7 +72,7 @@ def grad_least_squares(A, X, B):
     return A.T @ (B - A @ X)
 '''},
         frozenset({"test_grad_least_squares_small", "test_grad_least_squares_large"}),
-        "wrong sign",
+        "wrong sign", kind="sign",
     ),
     WrongSubmission(
         "weighted_least_squares_weight_once", PS01,
@@ -81,7 +81,7 @@ def grad_weighted_least_squares(A, X, B, M):
     return A.T @ (M * (A @ X - B))
 '''},
         frozenset({"test_grad_weighted_least_squares_small", "test_grad_weighted_least_squares_large"}),
-        "weight applied once",
+        "weight applied once", kind="known_mistake",
     ),
 ]
 
@@ -97,5 +97,30 @@ def relative_error(A, B):
     return np.linalg.norm(A - B) / scale
 """},
         frozenset(), "",
+    ),
+]
+
+
+# The catalogue's mistakes (autograder/assignments/ps01_gradient_checking.py), each named by the first message.
+WRONG += [
+    WrongSubmission(  # right only as half of the gradient for a symmetric A: never "1/2 times the right answer"
+        "trace_quadratic_drops_a_term", PS01,
+        {"grad_trace_quadratic": "\ndef grad_trace_quadratic(A, X):\n    return A @ X\n"},
+        frozenset({"test_grad_trace_quadratic_symmetric_A", "test_grad_trace_quadratic_general_A"}),
+        "one term of the product rule dropped", kind="known_mistake",
+    ),
+    WrongSubmission(
+        "trace_quadratic_drops_the_other_term", PS01,
+        {"grad_trace_quadratic": "\ndef grad_trace_quadratic(A, X):\n    return A.T @ X\n"},
+        frozenset({"test_grad_trace_quadratic_symmetric_A", "test_grad_trace_quadratic_general_A"}),
+        "one term of the product rule dropped", kind="known_mistake",
+    ),
+    WrongSubmission(
+        "relative_error_squared_norms", PS01, {"relative_error": '''
+def relative_error(A, B):
+    scale = max(np.sum(A * A), np.sum(B * B))
+    return 0.0 if scale == 0.0 else float(np.sum((A - B) ** 2) / scale)
+'''},
+        frozenset({"test_relative_error_values"}), "squared norms", kind="known_mistake",
     ),
 ]

@@ -19,7 +19,7 @@ def linear_backward(G, X, W):
     return G @ W.T, G.T @ X, G.sum(axis=0)
 '''},
         frozenset({"test_linear_backward_dW"}),
-        "transposed",
+        "transposed", kind="transposed",
     ),
     WrongSubmission(
         "db_mean_instead_of_sum", PS02,
@@ -28,7 +28,7 @@ def linear_backward(G, X, W):
     return G @ W.T, X.T @ G, G.mean(axis=0)
 '''},
         frozenset({"test_linear_backward_db"}),
-        "1/t times the right answer",
+        "a mean over the batch instead of a sum", kind="known_mistake",
     ),
     WrongSubmission(
         "torch_layout_dW_of_other_layout", PS02,
@@ -37,7 +37,7 @@ def linear_backward_torch(G, X, W):
     return G @ W, X.T @ G, G.sum(axis=0)
 '''},
         frozenset({"test_linear_backward_torch_dW"}),
-        "transposed",
+        "transposed", kind="transposed",
     ),
     WrongSubmission(
         "sigmoid_overflows", PS02,
@@ -46,7 +46,7 @@ def sigmoid(A):
     return 1.0 / (1.0 + np.exp(-A))
 '''},
         frozenset({"test_sigmoid_stable"}),
-        "RuntimeWarning",
+        "RuntimeWarning", kind="warnings",
     ),
     WrongSubmission(
         "sigmoid_sign_erratum", PS02,
@@ -56,7 +56,7 @@ def sigmoid(A):
     return np.where(A >= 0, E / (1.0 + E), 1.0 / (1.0 + E))
 '''},
         frozenset({"test_sigmoid_values", "test_sigmoid_stable"}),
-        "sign of the exponent is wrong",
+        "sign of the exponent is wrong", kind="known_mistake",
     ),
     WrongSubmission(
         "tanh_derivative_at_output", PS02,
@@ -65,7 +65,7 @@ def tanh_backward(G, Z):
     return G * (1.0 - np.tanh(Z) ** 2)
 '''},
         frozenset({"test_tanh_backward_values"}),
-        "derivative taken at Z instead of A",
+        "derivative taken at Z instead of A", kind="known_mistake",
     ),
     WrongSubmission(
         "dense_tanh_missing_derivative", PS02,
@@ -75,7 +75,7 @@ def dense_tanh_backward(G, X, W, Z):
 '''},
         frozenset({"test_dense_tanh_backward_dX", "test_dense_tanh_backward_dW",
                    "test_dense_tanh_backward_db", "test_dense_tanh_backward_time_budget"}),
-        "derivative f'(A) is missing",
+        "derivative f'(A) is missing", kind="known_mistake",
     ),
     WrongSubmission(
         "dense_tanh_unfused", PS02,
@@ -86,7 +86,7 @@ def dense_tanh_backward(G, X, W, Z):
     return dA @ W.T, X.T @ dA, dA.sum(axis=0)
 '''},
         frozenset({"test_dense_tanh_backward_memory_budget"}),
-        "uses too much memory",
+        "uses too much memory", kind="too_much_memory",
     ),
     WrongSubmission(
         "dense_tanh_python_loop", PS02,
@@ -102,13 +102,13 @@ def dense_tanh_backward(G, X, W, Z):
     return dA @ W.T, dW, dA.sum(axis=0)
 '''},
         frozenset({"test_dense_tanh_backward_time_budget"}),
-        "too slow",
+        "too slow", kind="too_slow",
     ),
     WrongSubmission(  # fast, and no Python line per row: the loop rule counts a row and a sum per row
         "dense_tanh_builtin_sum_over_rows", PS02,
         {"dense_tanh_backward": DENSE_TANH_IN_PLACE.replace("dA.sum(axis=0)", "sum(dA)")},
         frozenset({"test_dense_tanh_backward_time_budget"}),
-        "for each row of X",
+        "for each row of X", kind="too_slow",
     ),
     WrongSubmission(
         "dense_tanh_overwrites_G", PS02,
@@ -120,7 +120,7 @@ def dense_tanh_backward(G, X, W, Z):
     return G @ W.T, X.T @ G, G.sum(axis=0)
 '''},
         frozenset({"test_dense_tanh_backward_inputs_unchanged"}),
-        "modified its input G in place",
+        "modified its input G in place", kind="inputs_modified",
     ),
 ]
 
@@ -140,5 +140,56 @@ RIGHT = [
         {"relu_backward": "\ndef _positive(A):\n    return A > 0\n\ndef relu_backward(G, A):\n"
                           "    return np.where(_positive(A), G, 0.0)\n"},
         frozenset(), "",
+    ),
+]
+
+
+# The catalogue's mistakes (autograder/assignments/ps02_linear_layers.py), each named by the first message.
+_DENSE = "test_dense_tanh_backward_"
+WRONG += [
+    WrongSubmission(
+        "linear_backward_outputs_in_wrong_order", PS02,
+        {"linear_backward": "\ndef linear_backward(G, X, W):\n    return X.T @ G, G @ W.T, G.sum(axis=0)\n"},
+        frozenset({"test_linear_backward_dX", "test_linear_backward_dW"}), "the outputs in the wrong order",
+        kind="known_mistake",
+    ),
+    WrongSubmission(
+        "torch_db_mean", PS02,
+        {"linear_backward_torch": "\ndef linear_backward_torch(G, X, W):\n    return G @ W, G.T @ X, G.mean(axis=0)\n"},
+        frozenset({"test_linear_backward_torch_db"}), "a mean over the batch instead of a sum", kind="known_mistake",
+    ),
+    WrongSubmission(
+        "relu_backward_mask_always_true", PS02,
+        {"relu_backward": "\ndef relu_backward(G, A):\n    return G * (np.maximum(A, 0.0) >= 0)\n"},
+        frozenset({"test_relu_backward_values"}), "a mask that is always true", kind="known_mistake",
+    ),
+    WrongSubmission(
+        "tanh_backward_one_minus_z", PS02, {"tanh_backward": "\ndef tanh_backward(G, Z):\n    return G * (1.0 - Z)\n"},
+        frozenset({"test_tanh_backward_values"}), "tanh' taken as 1 - Z", kind="known_mistake",
+    ),
+    WrongSubmission(
+        "sigmoid_backward_without_G", PS02,
+        {"sigmoid_backward": "\ndef sigmoid_backward(G, Z):\n    return Z * (1.0 - Z)\n"},
+        frozenset({"test_sigmoid_backward_values"}), "without G", kind="known_mistake",
+    ),
+    WrongSubmission(
+        "dense_tanh_derivative_one_minus_z", PS02,
+        {"dense_tanh_backward": DENSE_TANH_IN_PLACE.replace("dA = Z * Z\n    np.subtract(1.0, dA, out=dA)",
+                                                            "dA = 1.0 - Z")},
+        frozenset({_DENSE + "dX", _DENSE + "dW", _DENSE + "db", _DENSE + "time_budget"}), "tanh' taken as 1 - Z",
+        kind="known_mistake",
+    ),
+    WrongSubmission(
+        "dense_tanh_derivative_at_z", PS02,
+        {"dense_tanh_backward": DENSE_TANH_IN_PLACE.replace("dA = Z * Z\n    np.subtract(1.0, dA, out=dA)",
+                                                            "dA = 1.0 - np.tanh(Z) ** 2")},
+        frozenset({_DENSE + "dX", _DENSE + "dW", _DENSE + "db", _DENSE + "time_budget"}),
+        "the derivative taken at Z instead of A", kind="known_mistake",
+    ),
+    WrongSubmission(
+        "dense_tanh_db_mean", PS02,
+        {"dense_tanh_backward": DENSE_TANH_IN_PLACE.replace("dA.sum(axis=0)", "dA.mean(axis=0)")},
+        frozenset({_DENSE + "db", _DENSE + "time_budget"}), "a mean over the batch instead of a sum",
+        kind="known_mistake",
     ),
 ]

@@ -9,28 +9,28 @@ WRONG = [
     WrongSubmission(
         "softmax_without_max_shift", PS03,
         {"softmax": "\ndef softmax(A):\n    E = np.exp(A)\n    return E / E.sum(axis=1, keepdims=True)\n"},
-        frozenset({"test_softmax_stable"}), "subtract each row's maximum",
+        frozenset({"test_softmax_stable"}), "subtract each row's maximum", kind="warnings",
     ),
     WrongSubmission(
         "softmax_backward_diagonal_only", PS03,
         {"softmax_backward": "\ndef softmax_backward(G, Y):\n    return G * Y * (1 - Y)\n"},
-        frozenset({"test_softmax_backward_values"}), "only the diagonal",
+        frozenset({"test_softmax_backward_values"}), "only the diagonal", kind="known_mistake",
     ),
     WrongSubmission(
         "cross_entropy_without_1_over_S", PS03,
         {"cross_entropy": "\ndef cross_entropy(Z, T):\n    return -float(np.sum(T * np.log(Z)))\n"},
-        frozenset({"test_cross_entropy_values"}), "without the 1/S",
+        frozenset({"test_cross_entropy_values"}), "without the 1/S", kind="known_mistake",
     ),
     WrongSubmission(
         "fused_gradient_without_1_over_S", PS03,
         edited(PS03, "softmax_cross_entropy", ("    dA /= S\n", "")),
-        frozenset(PS03_FUSED), "S times the right answer",
+        frozenset(PS03_FUSED), "the gradient without the 1/S", kind="known_mistake",
     ),
     WrongSubmission(
         "fused_gradient_seed_erratum", PS03,
         edited(PS03, "softmax_cross_entropy",  # the seed (T . Y) 1^T - T of the notes' erratum
                ("    dA -= T\n", '    dA[...] = np.einsum("ij,ij->i", T, dA)[:, None]\n    dA -= T\n')),
-        frozenset(PS03_FUSED), "erratum",
+        frozenset(PS03_FUSED), "erratum", kind="known_mistake",
     ),
     WrongSubmission(
         "fused_in_two_steps", PS03,
@@ -42,7 +42,7 @@ def softmax_cross_entropy(A, T):
     return float(loss), (Y - T) / A.shape[0]
 '''},
         frozenset({"test_softmax_cross_entropy_stable", "test_softmax_cross_entropy_memory_budget"}),
-        "RuntimeWarning",
+        "RuntimeWarning", kind="warnings",
     ),
     WrongSubmission(
         "fused_loop_over_examples", PS03,
@@ -60,7 +60,7 @@ def softmax_cross_entropy(A, T):
     dA /= S
     return float(loss / S), dA
 '''},
-        frozenset({"test_softmax_cross_entropy_time_budget"}), "too slow",
+        frozenset({"test_softmax_cross_entropy_time_budget"}), "too slow", kind="too_slow",
     ),
     WrongSubmission(
         "fused_unfused_temporaries", PS03,
@@ -71,7 +71,7 @@ def softmax_cross_entropy(A, T):
     loss = -np.sum(T * log_probs) / A.shape[0]
     return float(loss), (np.exp(log_probs) - T) / A.shape[0]
 '''},
-        frozenset({"test_softmax_cross_entropy_memory_budget"}), "uses too much memory",
+        frozenset({"test_softmax_cross_entropy_memory_budget"}), "uses too much memory", kind="too_much_memory",
     ),
     WrongSubmission(
         "labels_build_one_hot", PS03,
@@ -80,7 +80,7 @@ def softmax_cross_entropy_labels(A, y):
     T = np.eye(A.shape[1])[y]
     return softmax_cross_entropy(A, T)
 '''},
-        frozenset({"test_softmax_cross_entropy_labels_memory_budget"}), "uses too much memory",
+        frozenset({"test_softmax_cross_entropy_labels_memory_budget"}), "uses too much memory", kind="too_much_memory",
     ),
     WrongSubmission(
         "labels_loop_over_examples", PS03,
@@ -99,7 +99,7 @@ def softmax_cross_entropy_labels(A, y):
     dA /= S
     return loss / S, dA
 '''},
-        frozenset({"test_softmax_cross_entropy_labels_time_budget"}), "too slow",
+        frozenset({"test_softmax_cross_entropy_labels_time_budget"}), "too slow", kind="too_slow",
     ),
     WrongSubmission(
         "label_smoothing_ignored", PS03,
@@ -107,7 +107,7 @@ def softmax_cross_entropy_labels(A, y):
 def label_smoothing_loss_and_grad(A, y, eps):
     return softmax_cross_entropy_labels(A, y)
 '''},
-        frozenset({"test_label_smoothing_loss_and_grad_values"}), "without smoothing",
+        frozenset({"test_label_smoothing_loss_and_grad_values"}), "without smoothing", kind="known_mistake",
     ),
 ]
 
@@ -117,5 +117,21 @@ RIGHT = [
         "loss_as_a_numpy_scalar", PS03,
         edited(PS03, "softmax_cross_entropy_labels", ("    return float(loss), dA", "    return loss, dA")),
         frozenset(), "",
+    ),
+]
+
+
+# The catalogue's mistakes (autograder/assignments/ps03_softmax_cross_entropy.py), each named by the first message.
+WRONG += [
+    WrongSubmission(
+        "fused_softmax_over_columns", PS03,
+        edited(PS03, "softmax_cross_entropy", (
+            "    row_max = A.max(axis=1)\n    dA = A - row_max[:, None]",
+            "    dA = A - A.max(axis=0)\n    np.exp(dA, out=dA)\n    dA /= dA.sum(axis=0)\n"
+            "    loss = -np.vdot(T, np.log(dA)) / S\n    dA -= T\n    dA /= S\n    return float(loss), dA\n"
+            "    row_max = A.max(axis=1)\n    dA = A - row_max[:, None]")),
+        frozenset({"test_softmax_cross_entropy_loss", "test_softmax_cross_entropy_gradient",
+                   "test_softmax_cross_entropy_stable", "test_softmax_cross_entropy_time_budget"}),
+        "softmax over the columns", kind="known_mistake",
     ),
 ]

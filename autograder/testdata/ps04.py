@@ -84,13 +84,13 @@ def mlp_loss_and_grad(params, X, Y, activations, loss, weight_decay=0.0):
             delta = params[j][0] @ delta
     return float(J), grads
 '''},
-        frozenset({"test_mlp_loss_and_grad_time_budget"}), "too slow",
+        frozenset({"test_mlp_loss_and_grad_time_budget"}), "too slow", kind="too_slow",
     ),
     WrongSubmission(  # about 2 times the reference: only the loop rule catches it
         "mlp_forward_loop_over_examples", PS04,
         {"mlp_loss_and_grad": _mlp(("        A = outputs[-1] @ W + b\n",
                                    "        A = np.array([z @ W + b for z in outputs[-1]])\n"))},
-        frozenset({"test_mlp_loss_and_grad_time_budget"}), "for each example",
+        frozenset({"test_mlp_loss_and_grad_time_budget"}), "for each example", kind="too_slow",
     ),
     WrongSubmission(
         "l1_penalty_gradient_is_w", PS04, {"mlp_l1_loss_and_grad": '''
@@ -109,7 +109,7 @@ def mlp_l1_loss_and_grad(params, X, Y, activations, loss, l1):
             "            Z = np.exp(log_probs)\n",
             "            Z = np.exp(A) / np.exp(A).sum(axis=1, keepdims=True)\n"
             "            log_probs = np.log(Z)\n"))},
-        frozenset({"test_mlp_loss_and_grad_stable"}), "RuntimeWarning",
+        frozenset({"test_mlp_loss_and_grad_stable"}), "RuntimeWarning", kind="warnings",
     ),
 ]
 
@@ -178,7 +178,7 @@ WRONG += [
                                    "    params[-1][0][...] *= 0.5\n    return float(J), grads"))},
         # the notebook's own mlp_l1_loss_and_grad calls it, and gets the halved weights back
         frozenset({"test_mlp_loss_and_grad_inputs_unchanged", L1_LOSS, L1_GRADIENTS}),
-        "modified its input params[1][0] in place",
+        "modified its input params[1][0] in place", kind="inputs_modified",
     ),
 ]
 

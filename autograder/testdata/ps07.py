@@ -10,16 +10,17 @@ WRONG = [
         "log_sigmoid_sign_erratum", PS07,
         {"log_sigmoid": "\ndef log_sigmoid(x):\n    return -np.logaddexp(0.0, x)\n"},
         frozenset({"test_log_sigmoid_values", "test_log_sigmoid_stable"}), "sign of the exponent is wrong",
+        kind="known_mistake",
     ),
     WrongSubmission(
         "log_sigmoid_naive", PS07,
         {"log_sigmoid": "\ndef log_sigmoid(x):\n    return np.log(1.0 / (1.0 + np.exp(-x)))\n"},
-        frozenset({"test_log_sigmoid_stable"}), "RuntimeWarning",
+        frozenset({"test_log_sigmoid_stable"}), "RuntimeWarning", kind="warnings",
     ),
     WrongSubmission(
         "bilinear_dB_transposed", PS07,
         {"bilinear_grad": "\ndef bilinear_grad(u, B, v):\n    return B @ v, np.outer(v, u), B.T @ u\n"},
-        frozenset({"test_bilinear_grad_values"}), "transposed",
+        frozenset({"test_bilinear_grad_values"}), "transposed", kind="transposed",
     ),
     WrongSubmission(
         "sgns_drops_repeated_indices", PS07,
@@ -31,13 +32,13 @@ WRONG = [
              "    dW_out[contexts] += g_pos[:, None] * v\n"
              "    dW_out[negatives.ravel()] += (g_neg[:, :, None] * v[:, None, :]).reshape(-1, d)\n"
              "    return float(loss), dW_in, dW_out")),
-        frozenset(SGNS_CELLS), "repeated indices were dropped",
+        frozenset(SGNS_CELLS), "repeated indices were dropped", kind="known_mistake",
     ),
     WrongSubmission(
         "sgns_negative_pairs_sign", PS07,
         edited(PS07, "sgns_loss_and_grad",
             ("g_neg = sigma[N:].reshape(N, K) / N", "g_neg = -sigma[N:].reshape(N, K) / N")),
-        frozenset(SGNS_CELLS), "does not match",
+        frozenset(SGNS_CELLS), "negative pairs' terms with the wrong sign", kind="known_mistake",
     ),
     WrongSubmission(
         "sgns_loop_over_the_batch", PS07, {"sgns_loss_and_grad": '''
@@ -57,13 +58,14 @@ def sgns_loss_and_grad(W_in, W_out, centers, contexts, negatives):
             dW_out[word] += g * v
     return float(loss), dW_in, dW_out
 '''},
-        frozenset({"test_sgns_loss_and_grad_time_budget"}), "too slow",
+        frozenset({"test_sgns_loss_and_grad_time_budget"}), "too slow", kind="too_slow",
     ),
     WrongSubmission(
         "weighted_sgns_ignores_weights", PS07, {"weighted_sgns_loss_and_grad": '''
 def weighted_sgns_loss_and_grad(W_in, W_out, centers, contexts, negatives, weights):
     return sgns_loss_and_grad(W_in, W_out, centers, contexts, negatives)
 '''},
-        frozenset({"test_weighted_sgns_loss_and_grad_values"}), "weighted_sgns_loss_and_grad",
+        frozenset({"test_weighted_sgns_loss_and_grad_values"}), "the weights left out",
+        kind="known_mistake",
     ),
 ]

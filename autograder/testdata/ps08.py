@@ -27,14 +27,14 @@ def mf_loss_and_grad(P, U, V, lam=0.0):
     dV = 2 * (P.T @ U - V @ U.T @ U) + 2 * lam * V
     return float(f), dU, dV
 """},
-        frozenset({"test_mf_loss_and_grad_gradient", "test_mf_loss_and_grad_ridge"}), "wrong sign",
+        frozenset({"test_mf_loss_and_grad_gradient", "test_mf_loss_and_grad_ridge"}), "wrong sign", kind="sign",
     ),
     WrongSubmission(
         "mf_ridge_without_factor_2", PS08,
         edited(PS08, "mf_loss_and_grad",
             ("2.0 * (lam * U - residual @ V)", "lam * U - 2.0 * residual @ V"),
             ("2.0 * (lam * V - residual.T @ U)", "lam * V - 2.0 * residual.T @ U")),
-        frozenset({"test_mf_loss_and_grad_ridge"}), "instead of 2 * lam * U",
+        frozenset({"test_mf_loss_and_grad_ridge"}), "instead of 2 * lam * U", kind="known_mistake",
     ),
     WrongSubmission(
         "sparse_forms_dense_P", PS08, {"mf_loss_and_grad_sparse": """
@@ -46,7 +46,7 @@ def mf_loss_and_grad_sparse(rows, cols, vals, shape, U, V, lam=0.0):
     return float(f), -2 * R @ V + 2 * lam * U, -2 * R.T @ U + 2 * lam * V
 """},
         frozenset({"test_mf_loss_and_grad_sparse_memory_budget", "test_mf_loss_and_grad_sparse_time_budget"}),
-        "Never form an n x m array",
+        "Never form an n x m array", kind="too_much_memory",
     ),
     WrongSubmission(
         "sparse_gathers_nnz_by_d", PS08,
@@ -61,12 +61,12 @@ def mf_loss_and_grad_sparse(rows, cols, vals, shape, U, V, lam=0.0):
     f = np.vdot(vals, vals) - 2.0 * np.vdot(U, PV) + np.vdot(UtU, VtV) + lam * (np.trace(UtU) + np.trace(VtV))
     return float(f), 2.0 * (U @ (VtV + lam * np.eye(d)) - PV), 2.0 * (V @ (UtU + lam * np.eye(d)) - PtU)
 '''},
-        frozenset({"test_mf_loss_and_grad_sparse_memory_budget"}), "nor an nnz x d one",
+        frozenset({"test_mf_loss_and_grad_sparse_memory_budget"}), "nor an nnz x d one", kind="too_much_memory",
     ),
     WrongSubmission(
         # a right answer (correct_variants.py), whose np.add.at scatters two nnz x d arrays
         "sparse_add_at_nnz_by_d", PS08, {"mf_loss_and_grad_sparse": correct_variants.PS08["mf_loss_and_grad_sparse"]},
-        frozenset({"test_mf_loss_and_grad_sparse_memory_budget"}), "nor an nnz x d one",
+        frozenset({"test_mf_loss_and_grad_sparse_memory_budget"}), "nor an nnz x d one", kind="too_much_memory",
     ),
     WrongSubmission(
         "sparse_loop_over_nonzeros", PS08, {"mf_loss_and_grad_sparse": """
@@ -79,31 +79,60 @@ def mf_loss_and_grad_sparse(rows, cols, vals, shape, U, V, lam=0.0):
     f = vals @ vals - 2 * np.sum(U * PV) + np.sum(UtU * VtV) + lam * (np.sum(U * U) + np.sum(V * V))
     return float(f), -2 * PV + 2 * U @ VtV + 2 * lam * U, -2 * PtU + 2 * V @ UtU + 2 * lam * V
 """},
-        frozenset({"test_mf_loss_and_grad_sparse_time_budget"}), "for each nonzero",
+        frozenset({"test_mf_loss_and_grad_sparse_time_budget"}), "for each nonzero", kind="too_slow",
     ),
     WrongSubmission(
         "sparse_drops_repeated_indices", PS08, {"mf_loss_and_grad_sparse": SPARSE_DROPPING_REPEATS},
         frozenset({"test_mf_loss_and_grad_sparse_gradient", "test_mf_loss_and_grad_sparse_time_budget"}),
-        "repeated indices were dropped",
+        "repeated indices were dropped", kind="known_mistake",
     ),
     WrongSubmission(
         "symmetric_assumes_P_symmetric", PS08,
         edited(PS08, "symmetric_mf_loss_and_grad",
             ("both_sides = residual + residual.T", "both_sides = 2.0 * residual")),
         frozenset({"test_symmetric_mf_loss_and_grad_dU", "test_symmetric_mf_loss_and_grad_dB"}),
-        "right only for a symmetric P",
+        "right only for a symmetric P", kind="known_mistake",
     ),
     WrongSubmission(
         "symmetric_seed_unfinished", PS08,
         edited(PS08, "symmetric_mf_loss_and_grad",
             ("dU = -2.0 * (S_UB @ B.T)", "dU = -2.0 * residual[:, :U.shape[1]] * np.diag(B @ B.T @ U.T)")),
-        frozenset({"test_symmetric_mf_loss_and_grad_dU"}), "unfinished formula",
+        frozenset({"test_symmetric_mf_loss_and_grad_dU"}), "unfinished formula", kind="known_mistake",
     ),
     WrongSubmission(
         "biases_summed_over_the_wrong_axis", PS08,
         edited(PS08, "biased_mf_loss_and_grad",
             ("residual.sum(axis=1)", "residual.sum(axis=0)"),
             ("-2.0 * residual.sum(axis=0)  # b_j", "-2.0 * residual.sum(axis=1)  # b_j")),
-        frozenset({"test_biased_mf_loss_and_grad_gradients"}), "wrong shape",
+        frozenset({"test_biased_mf_loss_and_grad_gradients"}), "wrong shape", kind="shape",
+    ),
+]
+
+
+# The catalogue's mistakes (autograder/assignments/ps08_matrix_factorization.py), each named by the first message.
+_MF = "test_mf_loss_and_grad_"
+WRONG += [
+    WrongSubmission(
+        "mf_ridge_missing_from_gradient", PS08,
+        edited(PS08, "mf_loss_and_grad", ("dU = 2.0 * (lam * U - residual @ V)", "dU = -2.0 * residual @ V")),
+        frozenset({_MF + "ridge"}), "no ridge term", kind="known_mistake",
+    ),
+    WrongSubmission(
+        "mf_ridge_doubled", PS08,
+        edited(PS08, "mf_loss_and_grad", ("dU = 2.0 * (lam * U", "dU = 2.0 * (2 * lam * U"),
+               ("dV = 2.0 * (lam * V", "dV = 2.0 * (2 * lam * V")),
+        frozenset({_MF + "ridge"}), "the ridge term doubled", kind="known_mistake",
+    ),
+    WrongSubmission(
+        "mf_data_term_without_2", PS08,
+        edited(PS08, "mf_loss_and_grad", ("dU = 2.0 * (lam * U - residual @ V)", "dU = 2.0 * lam * U - residual @ V"),
+               ("dV = 2.0 * (lam * V - residual.T @ U)", "dV = 2.0 * lam * V - residual.T @ U")),
+        frozenset({_MF + "gradient", _MF + "ridge"}), "the data term without its 2", kind="known_mistake",
+    ),
+    WrongSubmission(
+        "mf_loss_with_half", PS08,
+        edited(PS08, "mf_loss_and_grad",
+               ("f = np.vdot(residual, residual) +", "f = 0.5 * np.vdot(residual, residual) +")),
+        frozenset({_MF + "value"}), "a 1/2 on the data term", kind="known_mistake",
     ),
 ]

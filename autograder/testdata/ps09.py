@@ -10,7 +10,7 @@ WRONG = [
         edited(PS09, "wmf_loss_and_grad",
             ("dW = 2.0 * (lam * W - weighted @ H)", "dW = 2.0 * (lam * W - residual @ H)"),
             ("dH = 2.0 * (lam * H - weighted.T @ W)", "dH = 2.0 * (lam * H - residual.T @ W)")),
-        frozenset({"test_wmf_loss_and_grad_gradient"}), "the weights are missing",
+        frozenset({"test_wmf_loss_and_grad_gradient"}), "the weights are missing", kind="known_mistake",
     ),
     WrongSubmission(
         "row_grad_from_the_whole_gradient", PS09, {"wmf_row_grad": """
@@ -18,12 +18,12 @@ def wmf_row_grad(Y, C, W, H, k, lam=0.0):
     E = C * (Y - W @ H.T)
     return (-2 * E @ H + 2 * lam * W)[k]
 """},
-        frozenset({"test_wmf_row_grad_memory_budget"}), "never form W @ H.T",
+        frozenset({"test_wmf_row_grad_memory_budget"}), "never form W @ H.T", kind="too_much_memory",
     ),
     WrongSubmission(
         "row_grad_without_ridge", PS09,
         edited(PS09, "wmf_row_grad", ("2.0 * (lam * W[k] - weighted_row @ H)", "-2.0 * weighted_row @ H")),
-        frozenset({"test_wmf_row_grad_values"}), "the ridge term is missing",
+        frozenset({"test_wmf_row_grad_values"}), "the ridge term is missing", kind="known_mistake",
     ),
     WrongSubmission(
         "wals_ignores_the_weights", PS09, {"wals_update_W": """
@@ -31,7 +31,7 @@ def wals_update_W(Y, C, H, lam):
     d = H.shape[1]
     return np.linalg.solve(H.T @ H + lam * np.eye(d), H.T @ Y.T).T
 """},
-        frozenset({"test_wals_update_W_values"}), "without the weights C",
+        frozenset({"test_wals_update_W_values"}), "without the weights C", kind="known_mistake",
     ),
     WrongSubmission(
         "implicit_dense_solve_per_user", PS09, {"implicit_als_update": """
@@ -49,25 +49,25 @@ def implicit_als_update(rows, cols, vals, shape, H, alpha, lam):
         W[k] = np.linalg.solve(H.T @ weighted_H + lam * np.eye(d), weighted_H.T @ preference)
     return W
 """},
-        frozenset({"test_implicit_als_update_time_budget"}), "no product with all n items per user",
+        frozenset({"test_implicit_als_update_time_budget"}), "no product with all n items per user", kind="too_slow",
     ),
     WrongSubmission(
         "implicit_unobserved_left_out", PS09,
         edited(PS09, "implicit_als_update", ("shared = H.T @ H + lam * np.eye(d)", "shared = lam * np.eye(d)")),
-        frozenset(IMPLICIT_CELLS), "the system without H^T H",
+        frozenset(IMPLICIT_CELLS), "the system without H^T H", kind="known_mistake",
     ),
     WrongSubmission(
         "implicit_preferences_are_counts", PS09,
         edited(PS09, "implicit_als_update",
             ("np.where(seen, 1.0 + weight, 0.0)", "np.where(seen, (1.0 + weight) * vals[order][where], 0.0)")),
-        frozenset(IMPLICIT_CELLS), "preferences set to the counts",
+        frozenset(IMPLICIT_CELLS), "preferences set to the counts", kind="known_mistake",
     ),
     WrongSubmission(
         "row_penalties_averaged", PS09, {"wals_update_W_row_penalties": """
 def wals_update_W_row_penalties(Y, C, H, lams):
     return wals_update_W(Y, C, H, lams.mean())
 """},
-        frozenset({"test_wals_update_W_row_penalties_values"}), "one lam for every row",
+        frozenset({"test_wals_update_W_row_penalties_values"}), "one lam for every row", kind="known_mistake",
     ),
 ]
 
@@ -79,5 +79,23 @@ RIGHT = [
                ("    return float(f), dW, dH",
                 "    return np.tensordot(weighted, residual, axes=2) + lam * (np.vdot(W, W) + np.vdot(H, H)), dW, dH")),
         frozenset(), "",
+    ),
+]
+
+
+# The catalogue's mistakes (autograder/assignments/ps09_weighted_factorization.py), each named by the first message.
+WRONG += [
+    WrongSubmission(
+        "wmf_ridge_missing_from_gradient", PS09,
+        edited(PS09, "wmf_loss_and_grad", ("dW = 2.0 * (lam * W - weighted @ H)", "dW = -2.0 * weighted @ H"),
+               ("dH = 2.0 * (lam * H - weighted.T @ W)", "dH = -2.0 * weighted.T @ W")),
+        frozenset({"test_wmf_loss_and_grad_gradient"}), "no ridge term", kind="known_mistake",
+    ),
+    WrongSubmission(
+        "wmf_weights_twice", PS09,
+        edited(PS09, "wmf_loss_and_grad",
+               ("dW = 2.0 * (lam * W - weighted @ H)", "dW = 2.0 * (lam * W - (C * weighted) @ H)"),
+               ("dH = 2.0 * (lam * H - weighted.T @ W)", "dH = 2.0 * (lam * H - (C * weighted).T @ W)")),
+        frozenset({"test_wmf_loss_and_grad_gradient"}), "the weights applied twice", kind="known_mistake",
     ),
 ]
