@@ -124,12 +124,10 @@ RIGHT = [
 # The catalogue's mistakes (autograder/assignments/ps03_softmax_cross_entropy.py), each named by the first message.
 WRONG += [
     WrongSubmission(
-        "fused_softmax_over_columns", PS03,
-        edited(PS03, "softmax_cross_entropy", (
-            "    row_max = A.max(axis=1)\n    dA = A - row_max[:, None]",
-            "    dA = A - A.max(axis=0)\n    np.exp(dA, out=dA)\n    dA /= dA.sum(axis=0)\n"
-            "    loss = -np.vdot(T, np.log(dA)) / S\n    dA -= T\n    dA /= S\n    return float(loss), dA\n"
-            "    row_max = A.max(axis=1)\n    dA = A - row_max[:, None]")),
+        "fused_softmax_over_columns", PS03,  # the wrong axis throughout: each column sums to 1
+        edited(PS03, "softmax_cross_entropy", ("A.max(axis=1)", "A.max(axis=0)"), ("row_max[:, None]", "row_max"),
+               ("dA.sum(axis=1)", "dA.sum(axis=0)"), ("row_sum[:, None]", "row_sum"),
+               ("T.sum(axis=1)", "T.sum(axis=0)")),
         frozenset({"test_softmax_cross_entropy_loss", "test_softmax_cross_entropy_gradient",
                    "test_softmax_cross_entropy_stable", "test_softmax_cross_entropy_time_budget"}),
         "softmax over the columns", kind="known_mistake",
