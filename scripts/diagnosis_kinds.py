@@ -5,7 +5,7 @@ the cells the entry must lose; the first of them in notebook order is the first 
 reads. Its kind's precision (``kinds.precision``: named / located / generic) is counted per
 problem set.
 
-    .venv/bin/python scripts/diagnosis_kinds.py [ps04 ...]   # about 2 minutes for the whole table
+    .venv/bin/python scripts/diagnosis_kinds.py [ps04 ...]   # 8 minutes for the whole table on a busy 2-core machine
 """
 
 import os
