@@ -238,13 +238,27 @@ def _number(value):
     return None
 
 
-def _same_result(got, want):
+def _outputs_right(got, want):
+    """[bool per output] of a kernel's result against the reference's (the leaves of nested tuples and
+    lists: numbers and arrays), or None where ``got`` has another structure or shapes."""
     if isinstance(want, (tuple, list)):
-        return isinstance(got, (tuple, list)) and len(got) == len(want) and all(
-            _same_result(g, w) for g, w in zip(got, want, strict=True))
+        if not isinstance(got, (tuple, list)) or len(got) != len(want):
+            return None
+        right = [_outputs_right(g, w) for g, w in zip(got, want, strict=True)]
+        return None if None in right else [leaf for part in right for leaf in part]
     if _number(want) is not None:
-        return _number(got) is not None and relative_error(_number(got), _number(want)) < 1e-8
-    return isinstance(got, np.ndarray) and got.shape == np.shape(want) and relative_error(got, want) < 1e-8
+        return None if _number(got) is None else [relative_error(_number(got), _number(want)) < 1e-8]
+    if not isinstance(got, np.ndarray) or got.shape != np.shape(want):
+        return None
+    return [relative_error(got, want) < 1e-8]
+
+
+def _timed_fairly(got, want):
+    """Whether a result is worth timing: the reference's structure and shapes, and at least half of the
+    outputs right. A mistake in one output (db as a mean) costs that output's cells, not the time
+    budget's, while a kernel that skips the work (zeros of the right shapes) is not timed."""
+    right = _outputs_right(got, want)
+    return right is not None and 2 * sum(right) >= len(right)
 
 
 IDLE_CPU_SECONDS = 0.005  # what a waiting worker may use while the other kernel runs
@@ -304,10 +318,10 @@ def time_ratio(func, reference, make_args, repeats, *, name):
                                      "timed; its time cannot be measured.", kind="too_slow")
             times.append(seconds)
             results[kernel is func] = value
-        if not _same_result(results[True], results[False]):
+        if not _timed_fairly(results[True], results[False]):
             raise GradingFailure(
                 f"{name} returned wrong results while it was being timed: time is measured only for a "
-                "kernel that computes the right answer.", kind="mismatch"
+                "kernel that computes most of its outputs right.", kind="mismatch"
             )
         harness.append(_harness_seconds(reference, results[False], args, name))
     cost = float(np.min(harness))  # disturbances only add to a call: the fastest is the harness's cost

@@ -7,6 +7,7 @@ the time cell, by the loop rule), or, breaking none, are right variants.
 
 import importlib
 
+import numpy as np
 import pytest
 from conftest import ASSIGNMENTS, graded_cells
 
@@ -68,3 +69,20 @@ def test_a_kernel_without_a_budget_makes_no_check():
     from autograder.assignments import budget_checks
 
     assert budget_checks(budgets.CoreKernel("f", "", lambda round_: ())) == ()
+
+
+def test_a_kernel_is_timed_when_most_of_its_outputs_are_right_and_never_when_it_skips_the_work():
+    rng = np.random.default_rng(0)
+    J, dW1, db1, dW2, db2 = 0.7, rng.standard_normal((4, 3)), rng.standard_normal(3), rng.standard_normal(3), 1.5
+    reference = (J, [(dW1, db1), (dW2, db2)])
+    db_as_a_mean = (J, [(dW1, db1 / 8), (dW2, db2 / 8)])  # 2 of 5 outputs wrong: timed
+    gradients_without_1_over_t = (J, [(8 * dW1, 8 * db1), (8 * dW2, 8 * db2)])  # 4 of 5 wrong
+    zeros = (0.0, [(np.zeros_like(dW1), np.zeros_like(db1)), (np.zeros_like(dW2), 0.0)])
+    transposed = (J, [(dW1.T, db1), (dW2, db2)])
+    assert budgets._timed_fairly(reference, reference)
+    assert budgets._timed_fairly(db_as_a_mean, reference)
+    assert not budgets._timed_fairly(gradients_without_1_over_t, reference)
+    assert not budgets._timed_fairly(zeros, reference)
+    assert not budgets._timed_fairly(transposed, reference)  # another shape: not the reference's work
+    assert not budgets._timed_fairly((J, [(dW1, db1)]), reference)
+    assert budgets._timed_fairly((0.71, dW1), (0.7, dW1)) and not budgets._timed_fairly((0.71, -dW1), (0.7, dW1))
