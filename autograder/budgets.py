@@ -211,20 +211,38 @@ def memory_used(func, args, budget, unit_bytes, *, name):
     return (max(traced, resident) - credited) / unit_bytes, traced, resident, credited
 
 
-def check_memory_budget(func, args, budget, unit_bytes, *, name, advice=MEMORY_ADVICE):
-    """Fail unless one call stays within ``budget`` beyond its outputs; ``advice`` ends the message."""
+def _arrays(count):
+    return f"{count:g} array" + ("" if count == 1 else "s")
+
+
+def check_memory_budget(func, args, budget, unit_bytes, *, name, advice=MEMORY_ADVICE, loop=None):
+    """Fail unless one call stays within ``budget`` beyond its outputs; ``advice`` ends the message.
+
+    loop: (LoopRule, its arguments' function, the advice on loops) of a kernel that has a loop rule,
+        or None. A kernel over the budget that also loops over its batch is told about the loop
+        first (kind "too_slow"), with the loop's advice: its memory comes from the loop's
+        temporaries, not from the arrays ``advice`` names.
+    The student's message gives the memory in arrays of the named size; the raw measurements
+    (tracemalloc's peak, the resident peak, the outputs credited) are the failure's ``detail``.
+    """
     used, traced, resident, credited = memory_used(func, args, budget, unit_bytes, name=name)
     _record(used, budget.multiple + budget.tolerance)
-    if used > budget.multiple + budget.tolerance:
-        measured = f"tracemalloc peak {traced / MB:.1f} MB"
-        if resident:
-            measured += f", resident peak {resident / MB:.1f} MB"
-        raise GradingFailure(
-            f"{name} uses too much memory: {used:.2f} arrays the size of {budget.unit_name} "
-            f"({unit_bytes / MB:.1f} MB each) beyond its outputs ({measured}, outputs "
-            f"{credited / MB:.1f} MB); the budget is {budget.multiple:g}. {advice}", kind="too_much_memory"
-        )
-    return used
+    if used <= budget.multiple + budget.tolerance:
+        return used
+    figures = (f"{used:.1f} arrays the size of {budget.unit_name} ({unit_bytes / MB:.1f} MB each) at its peak, "
+               f"beyond its outputs; the budget is {_arrays(budget.multiple)}")
+    measured = f"tracemalloc peak {traced / MB:.1f} MB"
+    if resident:
+        measured += f", resident peak {resident / MB:.1f} MB"
+    measured += f", outputs credited {credited / MB:.1f} MB, {budget.unit_name} {unit_bytes / MB:.1f} MB"
+    if loop is not None:
+        rule, make_args, loop_advice = loop
+        _, found = loop_finding(func, rule, make_args, name=name)
+        if found is not None:
+            raise GradingFailure(f"{found} It also uses too much memory: {figures}. {loop_advice}",
+                                 kind="too_slow", detail=measured)
+    raise GradingFailure(f"{name} uses too much memory: {figures}. {advice}", kind="too_much_memory",
+                         detail=measured)
 
 
 def _number(value):
@@ -454,19 +472,28 @@ def loop_growth(counted):
     return {event: (after[event] - before[event]) / (large - small) for event in loop_counts.EVENTS}
 
 
-def check_loop_rule(func, rule, make_args, *, name, advice=TIME_ADVICE):
-    """Fail when what ``func`` does grows with its batch (``LoopRule``); returns the growth per element."""
+def loop_finding(func, rule, make_args, *, name):
+    """(what one more element of the batch added {event: count}, the sentences that report a loop
+    over the batch, or None when ``func`` keeps ``rule``)."""
     counted = loop_counts_of(func, rule, make_args, name=name)
     growth = loop_growth(counted)
     per_element = sum(growth.values())
-    if per_element >= rule.per_element:
-        (small, before), (large, after) = counted
-        added = ", ".join(f"{after[e] - before[e]} {LOOP_EVENT_WORDS[e]}" for e in loop_counts.EVENTS)
-        raise GradingFailure(
-            f"{name} is too slow: it runs Python code for each {rule.unit}. Doubling the batch from {small} "
-            f"to {large} added {added}: {per_element:.1f} per {rule.unit}, where a kernel without a Python "
-            f"loop over the batch adds none or next to none (the rule allows under {rule.per_element:g}; "
-            f"this count is the same on every machine). {advice}", kind="too_slow")
+    if per_element < rule.per_element:
+        return growth, None
+    (small, before), (large, after) = counted
+    added = ", ".join(f"{after[e] - before[e]} {LOOP_EVENT_WORDS[e]}" for e in loop_counts.EVENTS)
+    return growth, (
+        f"{name} is too slow: it runs Python code for each {rule.unit}. Doubling the batch from {small} "
+        f"to {large} added {added}: {per_element:.1f} per {rule.unit}, where a kernel without a Python "
+        f"loop over the batch adds none or next to none (the rule allows under {rule.per_element:g}; "
+        "this count is the same on every machine).")
+
+
+def check_loop_rule(func, rule, make_args, *, name, advice=TIME_ADVICE):
+    """Fail when what ``func`` does grows with its batch (``LoopRule``); returns the growth per element."""
+    growth, found = loop_finding(func, rule, make_args, name=name)
+    if found is not None:
+        raise GradingFailure(f"{found} {advice}", kind="too_slow")
     return growth
 
 

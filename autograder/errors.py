@@ -15,7 +15,7 @@ class GradingFailure(AssertionError):
     """A check failed; the message is written for the student.
 
     In a notebook, IPython shows only the message (through
-    ``_render_traceback_``), not the grader's internal frames.
+    ``_render_traceback_``): neither the grader's internal frames nor this class's name.
     kind: what went wrong, one of ``kinds.KIND_LABELS`` (every raise in the package
         gives one: tests/test_kinds.py); None only for a failure raised elsewhere.
     detail: a known mistake's description (kind "known_mistake"), which the report names.
@@ -28,8 +28,7 @@ class GradingFailure(AssertionError):
         self.kind, self.detail = kind, detail
 
     def _render_traceback_(self):
-        first, *rest = failure_lines(str(self))
-        return ["\x1b[0;31mGradingFailure\x1b[0m: " + first, *rest]
+        return failure_lines(str(self))
 
 
 def failure_lines(message):
