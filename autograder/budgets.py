@@ -155,7 +155,7 @@ def _interface_bytes(value, outputs, name):
 
 def _measure_locally(func, args, name):
     copies = tuple(checks.private_copy(a) for a in args)  # copied before measuring
-    with checks.reported_as(name):
+    with checks.reported_as(name, func, args):
         tracemalloc.start()
         try:
             value, _ = checks.invoke(func, copies)
@@ -172,7 +172,7 @@ def measure_memory(func, args, *, name):
     defined, in a worker of its own; locally only tracemalloc is available.
     """
     if hasattr(func, "measure_memory"):
-        with checks.reported_as(name):
+        with checks.reported_as(name, func, args):
             result, resident = func.measure_memory(args)
         return result.value, result.traced_peak, resident
     return _measure_locally(func, args, name)
@@ -269,7 +269,7 @@ IDLE_CPU_SECONDS = 0.005  # what a waiting worker may use while the other kernel
 
 
 def _timed_call(kernel, args, name):
-    with checks.reported_as(name):
+    with checks.reported_as(name, kernel, args):
         result = kernel.run(args, detect_changes=False)
     return result.value, result.cpu_seconds
 
@@ -358,7 +358,7 @@ def _cpu_seconds(func, args, name):
     if hasattr(func, "run"):
         return _timed_call(func, copies, name)[1]
     start = time.process_time()
-    with checks.reported_as(name):
+    with checks.reported_as(name, func, args):
         checks.invoke(func, copies)
     return time.process_time() - start
 
@@ -445,7 +445,7 @@ def count_events(func, args, *, name):
     In the sandbox the worker counts; locally the lines counted are those of
     the function's own module (its globals), as the worker counts its answers'.
     """
-    with checks.reported_as(name):
+    with checks.reported_as(name, func, args):
         if hasattr(func, "count_events"):
             return func.count_events(args)
         copies = tuple(checks.private_copy(a) for a in args)

@@ -39,14 +39,28 @@ def failure_lines(message):
 
 
 class StudentError(Exception):
-    """Student code raised ``kind`` with ``message`` (in a worker or in a student's own run)."""
+    """Student code raised ``kind`` with ``message`` (in a worker or in a student's own run).
 
-    def __init__(self, kind, message):
+    where: {"code": the line of the student's code that raised, "operands": [[op, left, left shape,
+        right, right shape]] on it, "parameters": the function's parameter names}, each None or
+        empty where unknown (``tracebacks``; checked by whoever makes it from a worker's reply).
+    """
+
+    def __init__(self, kind, message, where=None):
         super().__init__(message)
         self.kind, self.message = str(kind)[:100], str(message)
+        self.where = where or {}
 
 
 class SandboxError(Exception):
     """The worker could not do what was asked; the message is for the student."""
 
     kind = "sandbox"  # the failure kind of a verdict it causes (``kinds.KIND_LABELS``)
+
+
+class CallTimedOut(SandboxError):
+    """A call of student code did not finish within its limit of ``seconds``."""
+
+    def __init__(self, seconds):
+        super().__init__(f"it did not finish within {seconds:.0f} seconds (an endless loop?)")
+        self.seconds = seconds
