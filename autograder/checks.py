@@ -261,6 +261,26 @@ def check_inputs_unchanged(func, args, arg_names, *, name=None):
         )
 
 
+@contextlib.contextmanager
+def blaming_changed_inputs(outcome, arg_names, *, name, callee=None):
+    """Inside the block, a wrong value of the call that gave ``outcome`` is reported first as the
+    change it made to its inputs, where it made one: a function that changes its inputs in place
+    (or calls one that does, e.g. ``callee``) computes on changed values, and "J does not match"
+    would hide why."""
+    try:
+        yield
+    except GradingFailure as failure:
+        if not outcome.modified:
+            raise
+        paths = [_path_name(arg_names, path) for path in outcome.modified]
+        changed = paths[0] if len(paths) == 1 else ", ".join(paths[:-1]) + " and " + paths[-1]
+        through = f" (or by {callee}, which it calls)" if callee else ""
+        raise GradingFailure(
+            f"{changed} {'was' if len(paths) == 1 else 'were'} changed in place by {name}{through}, the likely "
+            f"cause of its wrong result: {failure} Graded functions must leave their inputs unchanged (write "
+            "results to new arrays).", kind="inputs_modified") from None
+
+
 def check_gradient_entrywise(loss, X, grad, *, name, rtol=DEFAULT_RTOL,
                              known_mistakes=None, factor_names=None):
     """Compare ``grad`` with central differences of ``loss`` at every entry of ``X``.
