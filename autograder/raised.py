@@ -149,10 +149,11 @@ def timed_out(name, seconds, args, names, reference_seconds):
     """(message, kind) of a call stopped after ``seconds``; reference_seconds: the reference's time on
     the same arguments, or None where it is not known."""
     on = f"on {inputs(args, names)}"
+    seconds = f"{seconds:.0f} second" + ("" if round(seconds) == 1 else "s")
     if reference_seconds is None:
-        return (f"{name} did not finish within {seconds:.0f} seconds {on} (an endless loop, or a far slower "
+        return (f"{name} did not finish within {seconds} {on} (an endless loop, or a far slower "
                 "method than needed?)", "sandbox")
     theirs = "under a millisecond" if reference_seconds < 1e-3 else f"{reference_seconds:.2g} seconds"
-    return (f"{name} is too slow: it did not finish within {seconds:.0f} seconds {on}, where the reference "
+    return (f"{name} is too slow: it did not finish within {seconds} {on}, where the reference "
             f"takes {theirs}. A far slower method than needed (say, a large matrix built for every row or "
             "item, or a Python loop over every entry), or an endless loop?", "too_slow")
