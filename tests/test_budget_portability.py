@@ -23,7 +23,7 @@ from conftest import ROOT, TEST_SECRET
 PROBE = r"""
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from submissions import RIGHT_VARIANTS, WRONG_SUBMISSIONS
+from autograder.testdata import RIGHT_VARIANTS, WRONG_SUBMISSIONS
 from autograder import budgets, notebooks
 from autograder.assignments import core_kernels, using_secret
 from autograder.sandbox.remote import Sandbox

@@ -19,11 +19,12 @@ import zipfile
 import pytest
 from batch_courses import mcdl
 from conftest import ROOT
-from submissions import ATTACKS
 from test_hostile_submissions import NOTEBOOK, PS01, WRONG, right, scratch_course
-from test_pipeline import cell_scores, filled, reference_answers, submit
+from test_pipeline import cell_scores
 
 from autograder import course
+from autograder.testdata import ATTACKS
+from autograder.testdata.filling import filled, reference_answers, submit
 
 UNDER_DOCKER_SECCOMP = [sys.executable, str(ROOT / "tests" / "tools" / "docker_seccomp.py")]
 ATTACK = next(a for a in ATTACKS if a.assignment == PS01)

@@ -14,12 +14,12 @@ import re
 
 import pytest
 from conftest import ASSIGNMENTS, graded_cells, source_path
-from submissions import WRONG_SUBMISSIONS
 
 from autograder import notebooks
 from autograder.assignments import using_secret
 from autograder.checks import GradingFailure
 from autograder.sandbox.remote import Sandbox
+from autograder.testdata import WRONG_SUBMISSIONS
 from autograder.trusted import function_of
 
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
