@@ -8,10 +8,12 @@ arrays: student code can raise any text, and a shape it reports is trusted only 
 knows it; anything else is said as ``diagnostics.concealed`` says it.
 """
 
+import ast
 import re
 
 import numpy as np
 
+from autograder import tracebacks
 from autograder.diagnostics import concealed, values_concealed
 
 GUFUNC = re.compile(r"^(\w+): Input operand (\d+) has a mismatch in its core dimension (\d+), with gufunc "
@@ -99,26 +101,56 @@ def _from_operands(kind, operands):
     return None
 
 
+def _only_operation(code, symbols):
+    """(left, right) as written, of the one binary operation of ``symbols`` on the line ``code``, or None."""
+    try:
+        tree = ast.parse(code.strip().removesuffix(":").removeprefix("return "))
+    except SyntaxError:
+        return None
+    found = [node for node in ast.walk(tree)
+             if isinstance(node, ast.BinOp) and tracebacks.OPERATORS.get(type(node.op)) in symbols]
+    if len(found) != 1:
+        return None
+    return ast.unparse(found[0].left), ast.unparse(found[0].right), tracebacks.OPERATORS[type(found[0].op)]
+
+
+def _from_line(kind, shapes, code):
+    """(sentence, numbers) naming the operands of the one operation on ``code`` that NumPy's message is
+    about, with the sizes the message gives, or None."""
+    if kind == "matmul" and shapes and (written := _only_operation(code, "@")):
+        wanted, got = shapes
+        return (f"for {written[0]} @ {written[1]}, the {wanted} columns of {written[0]} and the {got} rows of "
+                f"{written[1]} must agree", [wanted, got])
+    if (kind == "broadcast" and len(shapes) == 2 and not _broadcasts(*shapes)
+            and (written := _only_operation(code, "+-*/"))):
+        (left, right, op), (a, b) = written, _clash(*shapes)
+        return (f"{left} is {_shape(shapes[0])} and {right} is {_shape(shapes[1])}, which do not broadcast for "
+                f"{op}: aligned from the right, {a} and {b} differ (each pair of sizes must be equal, or one of "
+                "them 1)", [n for shape in shapes for n in shape])
+    return None
+
+
 def _from_message(message):
-    """(kind, sentence, numbers in it) of a NumPy shape error's message, or None for any other."""
+    """(kind, sentence, numbers in it, the shapes or sizes the line's operands have) of a NumPy shape
+    error's message, or None for any other."""
     if match := GUFUNC.match(message):
         func, operand, dimension, got, wanted = match.groups()
         if func == "matmul":
             return ("matmul", f"a matrix product (@) whose left operand has {wanted} columns and whose right "
-                    f"operand has {got} rows", [int(wanted), int(got)])
+                    f"operand has {got} rows", [int(wanted), int(got)], (int(wanted), int(got)))
         return ("gufunc", f"{func} was given arrays that do not fit: its argument {int(operand) + 1} has {got} "
                 f"where {wanted} was needed (its dimension {int(dimension) + 1} from the end of the matrix part)",
-                [int(got), int(wanted)])
+                [int(got), int(wanted)], ())
     if match := NOT_ALIGNED.match(message):
         left, right = _shape_of(match.group(1)), _shape_of(match.group(2))
-        return ("matmul", f"a matrix product (np.dot) of shapes {_shape(left)} and {_shape(right)}: the "
-                f"{match.group(3)} and the {match.group(4)} must agree", [*left, *right])
+        return ("dot", f"a matrix product (np.dot) of shapes {_shape(left)} and {_shape(right)}: the "
+                f"{match.group(3)} and the {match.group(4)} must agree", [*left, *right], ())
     if BROADCAST.match(message):
         shapes = [_shape_of(s) for s in SHAPE.findall(message.split("shapes", 1)[1].split("[original", 1)[0])]
         if len(shapes) >= 2:
             return ("broadcast", "arrays of shapes " + " and ".join(map(_shape, shapes)) + " were combined entry "
                     "by entry, but their shapes do not broadcast (aligned from the right, each pair of sizes "
-                    "must be equal, or one of them 1)", [n for s in shapes for n in s])
+                    "must be equal, or one of them 1)", [n for s in shapes for n in s], shapes)
     return None
 
 
@@ -128,10 +160,11 @@ def explained(kind, message, where, args):
     found = _from_message(message) if kind in ("ValueError", "LinAlgError") else None
     if found is None:
         return concealed(message)
-    shape_kind, sentence, numbers = found
-    from_operands = _from_operands(shape_kind, where.get("operands") or [])
-    if from_operands is not None:
-        sentence, numbers = from_operands
+    shape_kind, sentence, numbers, shapes = found
+    better = _from_operands(shape_kind, where.get("operands") or []) or (
+        _from_line(shape_kind, shapes, where["code"]) if where.get("code") else None)
+    if better is not None:
+        sentence, numbers = better
     if values_concealed() and not set(numbers) <= _sizes(args):
         return concealed(message)
     return sentence + "."

@@ -88,6 +88,27 @@ def test_a_broadcasting_error_names_the_operands_and_the_sizes_that_differ():
            "right, 4 and 3 differ" in str(failure)
 
 
+SOFTMAX = """
+def softmax(A):
+    E = np.exp(A - A.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1)
+"""
+PRODUCT = """
+def product(X, W):
+    return np.tanh(X) @ W.T
+"""
+
+
+def test_the_one_operation_on_the_line_is_named_as_written_when_its_operands_are_expressions():
+    failure = failure_of(local(SOFTMAX, "softmax"), np.ones((4, 5)))
+    assert str(failure).endswith("at `return E / E.sum(axis=1)`: E is (4, 5) and E.sum(axis=1) is (4,), which do "
+                                 "not broadcast for /: aligned from the right, 5 and 4 differ (each pair of sizes "
+                                 "must be equal, or one of them 1).")
+    failure = failure_of(local(PRODUCT, "product"), np.ones((4, 5)), np.ones((5, 3)))
+    assert str(failure).endswith("at `return np.tanh(X) @ W.T`: for np.tanh(X) @ W.T, the 5 columns of np.tanh(X) "
+                                 "and the 3 rows of W.T must agree.")
+
+
 def test_on_hidden_cases_only_the_arguments_sizes_are_shown():
     error = StudentError("ValueError", "operands could not be broadcast together with shapes (3,4) (4123,3) ")
     with concealing_values():  # 4123 is no size of the arguments: the student's text could carry anything
