@@ -102,25 +102,30 @@ def _from_operands(kind, operands):
 
 
 def _only_operation(code, symbols):
-    """(left, right) as written, of the one binary operation of ``symbols`` on the line ``code``, or None."""
+    """(left, right, operator) as written, of the one binary operation of ``symbols`` on the line ``code``
+    (``x op y`` or ``x op= y``), or None."""
     try:
         tree = ast.parse(code.strip().removesuffix(":").removeprefix("return "))
     except SyntaxError:
         return None
-    found = [node for node in ast.walk(tree)
-             if isinstance(node, ast.BinOp) and tracebacks.OPERATORS.get(type(node.op)) in symbols]
+    found = [(node.left, node.right, tracebacks.OPERATORS[type(node.op)]) if isinstance(node, ast.BinOp) else
+             (node.target, node.value, tracebacks.OPERATORS[type(node.op)] + "=")
+             for node in ast.walk(tree) if isinstance(node, (ast.BinOp, ast.AugAssign))
+             and tracebacks.OPERATORS.get(type(node.op)) in symbols]
     if len(found) != 1:
         return None
-    return ast.unparse(found[0].left), ast.unparse(found[0].right), tracebacks.OPERATORS[type(found[0].op)]
+    left, right, op = found[0]
+    return ast.unparse(left), ast.unparse(right), op
 
 
 def _from_line(kind, shapes, code):
     """(sentence, numbers) naming the operands of the one operation on ``code`` that NumPy's message is
     about, with the sizes the message gives, or None."""
     if kind == "matmul" and shapes and (written := _only_operation(code, "@")):
-        wanted, got = shapes
-        return (f"for {written[0]} @ {written[1]}, the {wanted} columns of {written[0]} and the {got} rows of "
-                f"{written[1]} must agree", [wanted, got])
+        (left, right, op), (wanted, got) = written, shapes
+        return (f"for {left} {op} {right}, the {wanted} columns of {left} and the {got} rows of {right} must agree",
+                [wanted, got])
+    shapes = shapes[:2]  # an in-place operation (x /= y) adds the output's shape
     if (kind == "broadcast" and len(shapes) == 2 and not _broadcasts(*shapes)
             and (written := _only_operation(code, "+-*/"))):
         (left, right, op), (a, b) = written, _clash(*shapes)

@@ -93,6 +93,12 @@ def softmax(A):
     E = np.exp(A - A.max(axis=1, keepdims=True))
     return E / E.sum(axis=1)
 """
+IN_PLACE = """
+def softmax(A):
+    Y = np.exp(A - A.max(axis=1, keepdims=True))
+    Y /= Y.sum(axis=1)
+    return Y
+"""
 PRODUCT = """
 def product(X, W):
     return np.tanh(X) @ W.T
@@ -103,6 +109,10 @@ def test_the_one_operation_on_the_line_is_named_as_written_when_its_operands_are
     failure = failure_of(local(SOFTMAX, "softmax"), np.ones((4, 5)))
     assert str(failure).endswith("at `return E / E.sum(axis=1)`: E is (4, 5) and E.sum(axis=1) is (4,), which do "
                                  "not broadcast for /: aligned from the right, 5 and 4 differ (each pair of sizes "
+                                 "must be equal, or one of them 1).")
+    failure = failure_of(local(IN_PLACE, "softmax"), np.ones((4, 5)))
+    assert str(failure).endswith("at `Y /= Y.sum(axis=1)`: Y is (4, 5) and Y.sum(axis=1) is (4,), which do not "
+                                 "broadcast for /=: aligned from the right, 5 and 4 differ (each pair of sizes "
                                  "must be equal, or one of them 1).")
     failure = failure_of(local(PRODUCT, "product"), np.ones((4, 5)), np.ones((5, 3)))
     assert str(failure).endswith("at `return np.tanh(X) @ W.T`: for np.tanh(X) @ W.T, the 5 columns of np.tanh(X) "

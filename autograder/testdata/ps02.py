@@ -142,3 +142,13 @@ RIGHT = [
         frozenset(), "",
     ),
 ]
+
+# A shape error: the line of the student's code and the shapes that clash, in words, not NumPy's gufunc message.
+WRONG += [
+    WrongSubmission(
+        "linear_backward_dX_without_transpose", PS02,
+        {"linear_backward": "\ndef linear_backward(G, X, W):\n    dX = G @ W\n    return dX, X.T @ G, G.sum(axis=0)\n"},
+        frozenset({"test_linear_backward_dX", "test_linear_backward_dW", "test_linear_backward_db"}),
+        "at `dX = G @ W`: G is (4, 5) and W is (3, 5); for @ the 5 and the 3 must agree",
+    ),
+]
