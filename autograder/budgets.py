@@ -425,14 +425,17 @@ def estimated_ratio(func, budget, make_args, *, name, repeats=5):
     with one_blas_thread() as single:
         for round_ in range(repeats + 1):
             seconds = _cpu_seconds(func, args, name), _floor_seconds(budget.floor, args)
-            if round_:  # the first round warms up
-                own.append(seconds[0])
-                floor.append(seconds[1])
+            if round_ or seconds[0] > CLEARLY_TOO_SLOW * budget.ratio * seconds[1] * budget.reference_over_floor:
+                own.append(seconds[0])  # the first round warms up, unless it is far past the budget already:
+                floor.append(seconds[1])  # then more rounds (of minutes each) would only make the student wait
+            if not round_ and own:
+                break
     own_median, floor_median = float(np.median(own)), float(np.median(floor))
     return own_median / floor_median / budget.reference_over_floor, own_median, floor_median, single
 
 
 NOT_JUDGED = "cannot be judged on this machine"
+CLEARLY_TOO_SLOW = 20  # times the budget: a student's own run stops timing a kernel whose first call is this slow
 
 
 def _threads(single):

@@ -54,3 +54,25 @@ def test_a_memory_hungry_loop_over_the_batch_is_told_about_the_loop_first():
     assert message.index("too slow") < message.index("It also uses too much memory: ")
     assert message.endswith("No loop over the rows.") and "log(Y)" not in message
     assert failure("rowwise", None).kind == "too_much_memory"  # a kernel without a loop rule: memory alone
+
+
+def test_a_students_own_run_stops_timing_a_kernel_whose_first_call_is_far_past_the_budget():
+    calls = []
+
+    def far_too_slow(A):
+        calls.append("slow")
+        for _ in range(400):
+            A = A + 0.0
+        return A
+
+    def fast(A):
+        calls.append("fast")
+        return A + 0.0
+
+    budget = budgets.TimeBudget(ratio=2.0, floor=lambda A: A + 0.0)
+    make_args = lambda round_: (np.ones(1_000_000),)  # noqa: E731
+    with pytest.raises(GradingFailure, match="far_too_slow is too slow") as caught:
+        budgets.check_time_budget(far_too_slow, None, make_args, budget, name="far_too_slow")
+    assert caught.value.kind == "too_slow" and calls == ["slow"]  # no more rounds after the first
+    budgets.estimated_ratio(fast, budget, make_args, name="fast")
+    assert calls.count("fast") == 6  # a warm-up and five timed rounds
