@@ -164,7 +164,8 @@ def _failure(error, name, func=None, args=()):
         if error.kind == "NotImplementedError":
             return GradingFailure(f"{name} is not implemented yet: its cell still raises NotImplementedError.",
                                   kind="not_implemented")
-        return GradingFailure(raised.message(name, error, args), kind="raised")
+        names = error.where.get("parameters") or (parameter_names(func) if func is not None else None)
+        return GradingFailure(raised.message(name, error, args, names), kind="raised")
     if isinstance(error, CallTimedOut) and func is not None:
         return _timed_out(error, name, func, args)
     return GradingFailure(f"{name}: {error}", kind=error.kind)

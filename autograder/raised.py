@@ -176,10 +176,11 @@ def explained(kind, message, where, args):
 
 
 def message(name, error, args, names=None):
-    """The failure's message for ``StudentError`` ``error`` of ``name`` on ``args``."""
+    """The failure's message for ``StudentError`` ``error`` of ``name`` on ``args`` (``names``: the
+    parameters' names)."""
     where = error.where or {}
     at = f", at `{where['code']}`" if where.get("code") else ""
-    return (f"{name} raised {concealed(error.kind)} on {inputs(args, names or where.get('parameters'))}{at}: "
+    return (f"{name} raised {concealed(error.kind)} on {inputs(args, names)}{at}: "
             f"{explained(error.kind, error.message, where, args)}")
 
 
