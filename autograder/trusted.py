@@ -140,7 +140,8 @@ def _grade(assignment, answers, test_ids, reference_answers, secret, limits, bud
     verdicts, notes = {}, {}
     try:
         with using_secret(secret, run=secrets.token_hex(16)), concealing_values(), \
-                budgets.recording() as measurement, checks.timing_reference(reference_seconds_on):
+                budgets.recording() as measurement, checks.timing_reference(reference_seconds_on), \
+                budgets.sharing_loop_counts():
             for test_id in test_ids:
                 measurement.clear()
                 check_name = test_id.removeprefix("test_")

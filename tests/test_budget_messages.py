@@ -76,3 +76,20 @@ def test_a_students_own_run_stops_timing_a_kernel_whose_first_call_is_far_past_t
     assert caught.value.kind == "too_slow" and calls == ["slow"]  # no more rounds after the first
     budgets.estimated_ratio(fast, budget, make_args, name="fast")
     assert calls.count("fast") == 6  # a warm-up and five timed rounds
+
+
+def test_within_one_grading_the_loop_counts_are_taken_once_for_the_memory_and_the_time_check(monkeypatch):
+    counted = []
+    real = budgets.count_events
+
+    def counting(func, args, *, name):
+        counted.append(name)
+        return real(func, args, name=name)
+
+    monkeypatch.setattr(budgets, "count_events", counting)
+    kernel = NAMESPACE["rowwise"]
+    with budgets.sharing_loop_counts():
+        first = budgets.loop_counts_of(kernel, RULE, arguments, name="rowwise")
+        assert budgets.loop_counts_of(kernel, RULE, arguments, name="rowwise") == first
+    budgets.loop_counts_of(kernel, RULE, arguments, name="rowwise")
+    assert len(counted) == 4  # two calls (scale 1 and 2) inside, two again outside the shared block
