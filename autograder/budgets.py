@@ -155,7 +155,7 @@ def _interface_bytes(value, outputs, name):
 
 def _measure_locally(func, args, name):
     copies = tuple(checks.private_copy(a) for a in args)  # copied before measuring
-    with checks.reported_as(name):
+    with checks.reported_as(name, func, args):
         tracemalloc.start()
         try:
             value, _ = checks.invoke(func, copies)
@@ -172,7 +172,7 @@ def measure_memory(func, args, *, name):
     defined, in a worker of its own; locally only tracemalloc is available.
     """
     if hasattr(func, "measure_memory"):
-        with checks.reported_as(name):
+        with checks.reported_as(name, func, args):
             result, resident = func.measure_memory(args)
         return result.value, result.traced_peak, resident
     return _measure_locally(func, args, name)
@@ -211,20 +211,38 @@ def memory_used(func, args, budget, unit_bytes, *, name):
     return (max(traced, resident) - credited) / unit_bytes, traced, resident, credited
 
 
-def check_memory_budget(func, args, budget, unit_bytes, *, name, advice=MEMORY_ADVICE):
-    """Fail unless one call stays within ``budget`` beyond its outputs; ``advice`` ends the message."""
+def _arrays(count):
+    return f"{count:g} array" + ("" if count == 1 else "s")
+
+
+def check_memory_budget(func, args, budget, unit_bytes, *, name, advice=MEMORY_ADVICE, loop=None):
+    """Fail unless one call stays within ``budget`` beyond its outputs; ``advice`` ends the message.
+
+    loop: (LoopRule, its arguments' function, the advice on loops) of a kernel that has a loop rule,
+        or None. A kernel over the budget that also loops over its batch is told about the loop
+        first (kind "too_slow"), with the loop's advice: its memory comes from the loop's
+        temporaries, not from the arrays ``advice`` names.
+    The student's message gives the memory in arrays of the named size; the raw measurements
+    (tracemalloc's peak, the resident peak, the outputs credited) are the failure's ``detail``.
+    """
     used, traced, resident, credited = memory_used(func, args, budget, unit_bytes, name=name)
     _record(used, budget.multiple + budget.tolerance)
-    if used > budget.multiple + budget.tolerance:
-        measured = f"tracemalloc peak {traced / MB:.1f} MB"
-        if resident:
-            measured += f", resident peak {resident / MB:.1f} MB"
-        raise GradingFailure(
-            f"{name} uses too much memory: {used:.2f} arrays the size of {budget.unit_name} "
-            f"({unit_bytes / MB:.1f} MB each) beyond its outputs ({measured}, outputs "
-            f"{credited / MB:.1f} MB); the budget is {budget.multiple:g}. {advice}", kind="too_much_memory"
-        )
-    return used
+    if used <= budget.multiple + budget.tolerance:
+        return used
+    figures = (f"{used:.1f} arrays the size of {budget.unit_name} ({unit_bytes / MB:.1f} MB each) at its peak, "
+               f"beyond its outputs; the budget is {_arrays(budget.multiple)}")
+    measured = f"tracemalloc peak {traced / MB:.1f} MB"
+    if resident:
+        measured += f", resident peak {resident / MB:.1f} MB"
+    measured += f", outputs credited {credited / MB:.1f} MB, {budget.unit_name} {unit_bytes / MB:.1f} MB"
+    if loop is not None:
+        rule, make_args, loop_advice = loop
+        _, found = loop_finding(func, rule, make_args, name=name)
+        if found is not None:
+            raise GradingFailure(f"{found} It also uses too much memory: {figures}. {loop_advice}",
+                                 kind="too_slow", detail=measured)
+    raise GradingFailure(f"{name} uses too much memory: {figures}. {advice}", kind="too_much_memory",
+                         detail=measured)
 
 
 def _number(value):
@@ -265,7 +283,7 @@ IDLE_CPU_SECONDS = 0.005  # what a waiting worker may use while the other kernel
 
 
 def _timed_call(kernel, args, name):
-    with checks.reported_as(name):
+    with checks.reported_as(name, kernel, args):
         result = kernel.run(args, detect_changes=False)
     return result.value, result.cpu_seconds
 
@@ -354,7 +372,7 @@ def _cpu_seconds(func, args, name):
     if hasattr(func, "run"):
         return _timed_call(func, copies, name)[1]
     start = time.process_time()
-    with checks.reported_as(name):
+    with checks.reported_as(name, func, args):
         checks.invoke(func, copies)
     return time.process_time() - start
 
@@ -421,14 +439,17 @@ def estimated_ratio(func, budget, make_args, *, name, repeats=5):
     with one_blas_thread() as single:
         for round_ in range(repeats + 1):
             seconds = _cpu_seconds(func, args, name), _floor_seconds(budget.floor, args)
-            if round_:  # the first round warms up
-                own.append(seconds[0])
-                floor.append(seconds[1])
+            if round_ or seconds[0] > CLEARLY_TOO_SLOW * budget.ratio * seconds[1] * budget.reference_over_floor:
+                own.append(seconds[0])  # the first round warms up, unless it is far past the budget already:
+                floor.append(seconds[1])  # then more rounds (of minutes each) would only make the student wait
+            if not round_ and own:
+                break
     own_median, floor_median = float(np.median(own)), float(np.median(floor))
     return own_median / floor_median / budget.reference_over_floor, own_median, floor_median, single
 
 
 NOT_JUDGED = "cannot be judged on this machine"
+CLEARLY_TOO_SLOW = 20  # times the budget: a student's own run stops timing a kernel whose first call is this slow
 
 
 def _threads(single):
@@ -441,7 +462,7 @@ def count_events(func, args, *, name):
     In the sandbox the worker counts; locally the lines counted are those of
     the function's own module (its globals), as the worker counts its answers'.
     """
-    with checks.reported_as(name):
+    with checks.reported_as(name, func, args):
         if hasattr(func, "count_events"):
             return func.count_events(args)
         copies = tuple(checks.private_copy(a) for a in args)
@@ -450,15 +471,35 @@ def count_events(func, args, *, name):
         return counts
 
 
+_shared_counts = contextvars.ContextVar("shared_loop_counts", default=None)
+
+
+@contextlib.contextmanager
+def sharing_loop_counts():
+    """Inside the block (the grading of one notebook), each kernel's loop counts are taken once: a
+    memory check that counts them (a kernel over its memory budget) leaves them for the time check,
+    so that telling of a loop first costs the notebook no time."""
+    token = _shared_counts.set({})
+    try:
+        yield
+    finally:
+        _shared_counts.reset(token)
+
+
 def loop_counts_of(func, rule, make_args, *, name):
     """[(batch size, {event: count})] of one call on the budget inputs and one on a batch twice as large.
 
     make_args: the time budget's function (round_, scale) of its inputs, unless the rule has its own.
     """
+    shared, key = _shared_counts.get(), (getattr(func, "__name__", None), id(rule))
+    if shared is not None and key in shared:
+        return shared[key]
     counted = []
     for scale in (1, 2):
         args = (rule.arguments or make_args)(0, scale)
         counted.append((rule.batch(args), count_events(func, args, name=name)))
+    if shared is not None:
+        shared[key] = counted
     return counted
 
 
@@ -468,19 +509,28 @@ def loop_growth(counted):
     return {event: (after[event] - before[event]) / (large - small) for event in loop_counts.EVENTS}
 
 
-def check_loop_rule(func, rule, make_args, *, name, advice=TIME_ADVICE):
-    """Fail when what ``func`` does grows with its batch (``LoopRule``); returns the growth per element."""
+def loop_finding(func, rule, make_args, *, name):
+    """(what one more element of the batch added {event: count}, the sentences that report a loop
+    over the batch, or None when ``func`` keeps ``rule``)."""
     counted = loop_counts_of(func, rule, make_args, name=name)
     growth = loop_growth(counted)
     per_element = sum(growth.values())
-    if per_element >= rule.per_element:
-        (small, before), (large, after) = counted
-        added = ", ".join(f"{after[e] - before[e]} {LOOP_EVENT_WORDS[e]}" for e in loop_counts.EVENTS)
-        raise GradingFailure(
-            f"{name} is too slow: it runs Python code for each {rule.unit}. Doubling the batch from {small} "
-            f"to {large} added {added}: {per_element:.1f} per {rule.unit}, where a kernel without a Python "
-            f"loop over the batch adds none or next to none (the rule allows under {rule.per_element:g}; "
-            f"this count is the same on every machine). {advice}", kind="too_slow")
+    if per_element < rule.per_element:
+        return growth, None
+    (small, before), (large, after) = counted
+    added = ", ".join(f"{after[e] - before[e]} {LOOP_EVENT_WORDS[e]}" for e in loop_counts.EVENTS)
+    return growth, (
+        f"{name} is too slow: it runs Python code for each {rule.unit}. Doubling the batch from {small} "
+        f"to {large} added {added}: {per_element:.1f} per {rule.unit}, where a kernel without a Python "
+        f"loop over the batch adds none or next to none (the rule allows under {rule.per_element:g}; "
+        "this count is the same on every machine).")
+
+
+def check_loop_rule(func, rule, make_args, *, name, advice=TIME_ADVICE):
+    """Fail when what ``func`` does grows with its batch (``LoopRule``); returns the growth per element."""
+    growth, found = loop_finding(func, rule, make_args, name=name)
+    if found is not None:
+        raise GradingFailure(f"{found} {advice}", kind="too_slow")
     return growth
 
 

@@ -16,9 +16,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograder import loop_counts, transport
+from autograder import loop_counts, raised, tracebacks, transport
 from autograder.diagnostics import DEFAULT_RTOL, concealed, diagnose, values_concealed
-from autograder.errors import GradingFailure, SandboxError, StudentError, failure_lines  # noqa: F401 (re-exported)
+from autograder.errors import (  # noqa: F401 (re-exported)
+    CallTimedOut,
+    GradingFailure,
+    SandboxError,
+    StudentError,
+    failure_lines,
+)
 from autograder.finite_differences import (
     EPS,
     LOSS_ROUNDING,
@@ -99,7 +105,7 @@ def invoke(func, args):
         except GradingFailure:
             raise
         except Exception as error:
-            raise StudentError(type(error).__name__, str(error)) from None
+            raise StudentError(type(error).__name__, str(error), tracebacks.local_where(error, func)) from None
     return value, [f"{w.category.__name__}: {w.message}" for w in caught]
 
 
@@ -123,24 +129,56 @@ def _run_locally(func, args):
     return Outcome(transported(value), caught, modified)
 
 
-def _failure(error, name):
-    """The GradingFailure that reports a StudentError or SandboxError of ``name``."""
+_reference_timer = contextvars.ContextVar("reference_timer", default=None)
+
+
+@contextlib.contextmanager
+def timing_reference(timer):
+    """Inside the block, a call of student code stopped at its time limit is compared with the
+    reference: ``timer(function name, args)`` gives the reference's seconds on the same arguments
+    (None where it cannot), and a fast reference makes the failure "too slow"."""
+    token = _reference_timer.set(timer)
+    try:
+        yield
+    finally:
+        _reference_timer.reset(token)
+
+
+def parameter_names(func):
+    """The names of ``func``'s positional parameters (a sandbox's function reads them from its cell)."""
+    names = getattr(func, "parameter_names", None)
+    return names() if callable(names) else tracebacks.parameter_names(func)
+
+
+def _timed_out(error, name, func, args):
+    timer = _reference_timer.get()
+    function = getattr(func, "__name__", None)
+    seconds = timer(function, args) if timer is not None and function is not None else None
+    message, kind = raised.timed_out(name, error.seconds, args, parameter_names(func), seconds)
+    return GradingFailure(message, kind=kind)
+
+
+def _failure(error, name, func=None, args=()):
+    """The GradingFailure that reports a StudentError or SandboxError of ``name`` on ``args``."""
     if isinstance(error, StudentError):
         if error.kind == "NotImplementedError":
             return GradingFailure(f"{name} is not implemented yet: its cell still raises NotImplementedError.",
                                   kind="not_implemented")
-        return GradingFailure(f"{name} raised {concealed(error.kind)}: {concealed(error.message)}", kind="raised")
+        names = error.where.get("parameters") or (parameter_names(func) if func is not None else None)
+        return GradingFailure(raised.message(name, error, args, names), kind="raised")
+    if isinstance(error, CallTimedOut) and func is not None:
+        return _timed_out(error, name, func, args)
     return GradingFailure(f"{name}: {error}", kind=error.kind)
 
 
 @contextlib.contextmanager
-def reported_as(name):
-    """Inside the block, what student code raises, and what its sandbox fails at, becomes a
-    GradingFailure of ``name``."""
+def reported_as(name, func=None, args=()):
+    """Inside the block, what student code (``func`` on ``args``) raises, and what its sandbox fails
+    at, becomes a GradingFailure of ``name``."""
     try:
         yield
     except (StudentError, SandboxError) as error:
-        raise _failure(error, name) from None
+        raise _failure(error, name, func, args) from None
 
 
 def call(func, *args, name=None, detect_changes=True):
@@ -153,7 +191,7 @@ def call(func, *args, name=None, detect_changes=True):
     name = name or getattr(func, "__name__", "your function")
     if not callable(func):
         raise GradingFailure(f"{name} should be a function, but it is a {type(func).__name__}.", kind="type")
-    with reported_as(name):
+    with reported_as(name, func, args):
         if hasattr(func, "run"):  # a function in the grading sandbox
             result = func.run(args, detect_changes=detect_changes)
             return Outcome(result.value, result.warnings, result.modified)
@@ -223,6 +261,26 @@ def check_inputs_unchanged(func, args, arg_names, *, name=None):
             f"{name or func.__name__} modified its input {changed} in place; graded "
             "functions must leave their inputs unchanged (write results to new arrays).", kind="inputs_modified"
         )
+
+
+@contextlib.contextmanager
+def blaming_changed_inputs(outcome, arg_names, *, name, callee=None):
+    """Inside the block, a wrong value of the call that gave ``outcome`` is reported first as the
+    change it made to its inputs, where it made one: a function that changes its inputs in place
+    (or calls one that does, e.g. ``callee``) computes on changed values, and "J does not match"
+    would hide why."""
+    try:
+        yield
+    except GradingFailure as failure:
+        if not outcome.modified:
+            raise
+        paths = [_path_name(arg_names, path) for path in outcome.modified]
+        changed = paths[0] if len(paths) == 1 else ", ".join(paths[:-1]) + " and " + paths[-1]
+        through = f" (or by {callee}, which it calls)" if callee else ""
+        raise GradingFailure(
+            f"{changed} {'was' if len(paths) == 1 else 'were'} changed in place by {name}{through}, the likely "
+            f"cause of its wrong result: {failure} Graded functions must leave their inputs unchanged (write "
+            "results to new arrays).", kind="inputs_modified") from None
 
 
 def check_gradient_entrywise(loss, X, grad, *, name, rtol=DEFAULT_RTOL,

@@ -15,7 +15,7 @@ class GradingFailure(AssertionError):
     """A check failed; the message is written for the student.
 
     In a notebook, IPython shows only the message (through
-    ``_render_traceback_``), not the grader's internal frames.
+    ``_render_traceback_``): neither the grader's internal frames nor this class's name.
     kind: what went wrong, one of ``kinds.KIND_LABELS`` (every raise in the package
         gives one: tests/test_kinds.py); None only for a failure raised elsewhere.
     detail: a known mistake's description (kind "known_mistake"), which the report names.
@@ -28,8 +28,7 @@ class GradingFailure(AssertionError):
         self.kind, self.detail = kind, detail
 
     def _render_traceback_(self):
-        first, *rest = failure_lines(str(self))
-        return ["\x1b[0;31mGradingFailure\x1b[0m: " + first, *rest]
+        return failure_lines(str(self))
 
 
 def failure_lines(message):
@@ -40,14 +39,28 @@ def failure_lines(message):
 
 
 class StudentError(Exception):
-    """Student code raised ``kind`` with ``message`` (in a worker or in a student's own run)."""
+    """Student code raised ``kind`` with ``message`` (in a worker or in a student's own run).
 
-    def __init__(self, kind, message):
+    where: {"code": the line of the student's code that raised, "operands": [[op, left, left shape,
+        right, right shape]] on it, "parameters": the function's parameter names}, each None or
+        empty where unknown (``tracebacks``; checked by whoever makes it from a worker's reply).
+    """
+
+    def __init__(self, kind, message, where=None):
         super().__init__(message)
         self.kind, self.message = str(kind)[:100], str(message)
+        self.where = where or {}
 
 
 class SandboxError(Exception):
     """The worker could not do what was asked; the message is for the student."""
 
     kind = "sandbox"  # the failure kind of a verdict it causes (``kinds.KIND_LABELS``)
+
+
+class CallTimedOut(SandboxError):
+    """A call of student code did not finish within its limit of ``seconds``."""
+
+    def __init__(self, seconds):
+        super().__init__(f"it did not finish within {seconds:.0f} seconds (an endless loop?)")
+        self.seconds = seconds

@@ -32,14 +32,14 @@ from autograder.trusted import grade_answers
 # (nbgrader's autograde sanitizes in one pass, writes the notebook, and grades it in another).
 # It is always rewritten by RestoreCellsFromSource, so nothing a student puts there is read.
 NOTES = "mcdl_grading"
+FAILED = "Failed"  # the ename of a failed verdict's output (no page shows it; the traceback is the message)
 
 
 def _verdict_output(verdict):
     if verdict.passed:
         return new_output("stream", name="stdout", text=f"Passed. {verdict.message}\n")
-    first, *rest = failure_lines(verdict.message)  # wrapped as in the student's own run
-    return new_output("error", ename="GradingFailure", evalue=verdict.message,
-                      traceback=[f"GradingFailure: {first}", *rest])
+    # wrapped as in the student's own run, and like it without a class name: the message alone
+    return new_output("error", ename=FAILED, evalue=verdict.message, traceback=failure_lines(verdict.message))
 
 
 class TrustedGrading(NbGraderPreprocessor):

@@ -13,6 +13,7 @@ the cells, what the notebook itself imports.
 import contextlib
 import io
 import json
+import linecache
 import pkgutil
 import re
 from dataclasses import dataclass
@@ -95,6 +96,8 @@ def run_cell(code, namespace, name):
     What the cell prints is kept from the terminal (a notebook would show it under the cell).
     """
     printed = io.StringIO()
+    linecache.cache[name] = (len(code), None, code.splitlines(True), name)  # as Jupyter keeps a cell's lines,
+    # so that a failure can quote the line of the student's code that raised
     with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
         try:
             exec(compile(code, name, "exec"), namespace)

@@ -16,10 +16,10 @@ import os
 import secrets
 import time
 
-from autograder import answer_rules, budgets
+from autograder import answer_rules, budgets, checks
 from autograder.assignments import using_secret
 from autograder.diagnostics import concealing_values
-from autograder.errors import GradingFailure, SandboxError
+from autograder.errors import GradingFailure, SandboxError, StudentError
 from autograder.kinds import UNKNOWN
 from autograder.results import Verdict
 from autograder.sandbox import policy
@@ -121,11 +121,27 @@ def _grade(assignment, answers, test_ids, reference_answers, secret, limits, bud
     budget = budget or {}
     student = Sandbox({c: code for c, code in answers.items() if c not in broken}, limits=limits, deadline=deadline,
                       budget_seconds=budget.get("seconds"), idle_budget_seconds=budget.get("idle_seconds"))
-    reference = None
+    references = []  # the reference answers' sandbox, once a check needs it
+
+    def reference_box():
+        if not references:
+            references.append(Sandbox(reference_answers, limits=limits))
+        return references[0]
+
+    def reference_seconds_on(function, args):
+        """The reference's CPU seconds on the arguments a student's call ran out of time on."""
+        if function not in reference_answers:
+            return None
+        try:
+            return reference_box().function(function).run(args, detect_changes=False).cpu_seconds
+        except (SandboxError, StudentError):
+            return None
+
     verdicts, notes = {}, {}
     try:
         with using_secret(secret, run=secrets.token_hex(16)), concealing_values(), \
-                budgets.recording() as measurement:
+                budgets.recording() as measurement, checks.timing_reference(reference_seconds_on), \
+                budgets.sharing_loop_counts():
             for test_id in test_ids:
                 measurement.clear()
                 check_name = test_id.removeprefix("test_")
@@ -139,12 +155,11 @@ def _grade(assignment, answers, test_ids, reference_answers, secret, limits, bud
                     reason = "; ".join(broken[function])
                     verdicts[test_id] = _failed(f"the cell of {function} was not run: {reason}", "not_run")
                     continue
-                if "reference" in inspect.signature(check).parameters and reference is None:
-                    reference = Sandbox(reference_answers, limits=limits)
+                needs_reference = "reference" in inspect.signature(check).parameters
                 stopped_before = student.exhausted()
                 try:
                     _run_check(check, student.function(function),
-                               reference.function(function) if reference else None)
+                               reference_box().function(function) if needs_reference else None)
                     verdicts[test_id] = Verdict(True, f"{check_name}: passed", **measurement)
                 except GradingFailure as failure:
                     verdicts[test_id] = _failed(str(failure), failure.kind, measurement, failure.detail)
@@ -162,6 +177,6 @@ def _grade(assignment, answers, test_ids, reference_answers, secret, limits, bud
             )
     finally:
         student.close()
-        if reference is not None:
-            reference.close()
+        for box in references:
+            box.close()
     return verdicts, notes, student.spent_seconds()

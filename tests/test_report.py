@@ -135,7 +135,7 @@ def test_budget_checks_record_their_measurement_and_limit():
     assert right[test].measured < right[test].limit < wrong[test].measured
     assert not wrong[test].passed and wrong[test].kind == "too_much_memory"
     used = float(re.search(r"uses too much memory: ([\d.]+) arrays", wrong[test].message).group(1))
-    assert wrong[test].measured == pytest.approx(used, abs=0.005)
+    assert wrong[test].measured == pytest.approx(used, abs=0.05)  # the message rounds to tenths of an array
 
 
 def synthetic_course(tmp_path):

@@ -9,6 +9,7 @@ process of one's own and a sandbox worker by their nature, not their verdict).
 """
 
 import inspect
+import linecache
 import re
 
 import pytest
@@ -46,8 +47,10 @@ def visible_verdicts(assignment, replacements=None):
     answers = answers_of(assignment, replacements)
     namespace = {"__name__": "__answers__"}
     exec("import numpy as np\n", namespace)
-    for code in answers.values():
-        exec(code, namespace)
+    for cell, code in answers.items():  # each cell's lines kept as Jupyter keeps them (failures quote them)
+        file = f"<answer cell {cell}>"
+        linecache.cache[file] = (len(code), None, code.splitlines(True), file)
+        exec(compile(code, file, "exec"), namespace)
     box = Sandbox(answers, call_seconds=20)
     results = {}
     try:

@@ -43,9 +43,16 @@ def test_attack_loses_exactly_its_cells(attack):
     loses_exactly_its_cells(attack)
 
 
+# What no student should read: the grader's class names, NumPy's gufunc jargon, the tools that measure.
+INTERNAL_WORDS = ("GradingFailure", "StudentError", "SandboxError", "gufunc signature", "tracemalloc")
+
+
 def loses_exactly_its_cells(wrong):
-    """Grade the solution with ``wrong``'s answers: exactly its cells fail, with its message."""
+    """Grade the solution with ``wrong``'s answers: exactly its cells fail, with its message, in words
+    a student reads (none of ``INTERNAL_WORDS``)."""
     verdicts, notes = trusted_verdicts(wrong.assignment, wrong.answers, limits={"call_seconds": 10.0})
+    shown = [v.message for v in verdicts.values()] + list(notes.values())
+    assert [m for m in shown if any(word in m for word in INTERNAL_WORDS)] == []
     if not wrong.fails:  # nothing to lose: the feedback notes what happened
         assert all(v.passed for v in verdicts.values())
         assert any(wrong.says in note for note in notes.values()), notes

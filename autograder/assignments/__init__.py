@@ -139,10 +139,13 @@ def budget_checks(kernel):
     that budget, in that order."""
     made = []
     if kernel.memory is not None:
+        rule = kernel.time.loop_rule if kernel.time is not None else None
+        loop = None if rule is None else (rule, kernel.arguments, kernel.time_advice or budgets.TIME_ADVICE)
+
         def memory_budget(func, case="hidden"):
             args = kernel.memory_inputs()
             budgets.check_memory_budget(func, args, kernel.memory, kernel.unit_bytes(args), name=kernel.function,
-                                        advice=kernel.memory_advice or budgets.MEMORY_ADVICE)
+                                        advice=kernel.memory_advice or budgets.MEMORY_ADVICE, loop=loop)
         made.append((memory_budget, kernel.memory_doc))
     if kernel.time is not None:
         def time_budget(func, case="hidden", reference=None):

@@ -235,7 +235,15 @@ def _check_network(student, rng, sizes, activations, loss, what, *, weight_decay
     """Check the outputs ``what`` (a subset of {"J", "dW", "db"}) on one random network."""
     params, X, Y = network(rng, sizes, activations, loss, t=40 if large else 5, l1=bool(l1))
     extra = (l1,) if func_name == "mlp_l1_loss_and_grad" else (weight_decay,)
-    value = checks.call(student, params, X, Y, list(activations), loss, *extra).value
+    outcome = checks.call(student, params, X, Y, list(activations), loss, *extra)
+    callee = "mlp_loss_and_grad" if func_name != "mlp_loss_and_grad" else None
+    with checks.blaming_changed_inputs(outcome, ("params", "X", "Y", "activations", "loss", "extra"),
+                                       name=func_name, callee=callee):
+        _check_values(outcome.value, params, X, Y, sizes, activations, loss, weight_decay=weight_decay, l1=l1,
+                      large=large, func_name=func_name, what=what, rng=rng)
+
+
+def _check_values(value, params, X, Y, sizes, activations, loss, *, weight_decay, l1, large, func_name, what, rng):
     J, grads = _grads(value, params, func_name)
     label = f"a {'-'.join(map(str, sizes))} network ({', '.join(activations)}; {loss})" + (
         f", weight decay {weight_decay}" if weight_decay else "") + (f", L1 penalty {l1}" if l1 else "")

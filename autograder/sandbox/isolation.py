@@ -14,14 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import loop_counts, transport
+from autograder import loop_counts, tracebacks, transport
 
 from . import policy
 
 PACKAGE = "mcdl_sandbox"
 # Modules of the grader a worker needs beyond its package, under the names they have inside: the value
-# codec (which protocol imports) and the counter of the loop rule (which the worker imports).
-SHARED_MODULES = {"mcdl_transport": transport, "mcdl_loop_counts": loop_counts}
+# codec (which protocol imports), the counter of the loop rule and the reader of tracebacks (which the
+# worker imports).
+SHARED_MODULES = {"mcdl_transport": transport, "mcdl_loop_counts": loop_counts, "mcdl_tracebacks": tracebacks}
 BOOT = (
     f"import sys; sys.path.insert(0, {policy.LIBRARY_ROOT!r}); "
     f"from {PACKAGE} import worker; worker.main(sys.argv[1:])"

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograder import loop_counts
-from autograder.errors import SandboxError, StudentError
+from autograder import loop_counts, tracebacks
+from autograder.errors import CallTimedOut, SandboxError, StudentError
 
 from . import isolation, policy, protocol
 from .isolation import SandboxUnavailable
@@ -276,7 +276,7 @@ class Worker:
             raise ResultTooLarge(f"its reply was too large ({error}) and was refused") from None
         except TimeoutError:
             self.close()
-            raise SandboxError(f"it did not finish within {timeout:.0f} seconds (an endless loop?)") from None
+            raise CallTimedOut(timeout) from None
         except (EOFError, OSError) as error:
             status = self.close(grace_seconds=2.0)  # let it finish dying, to report how it died
             raise SandboxError(self._death_message(status, error)) from None
@@ -638,8 +638,8 @@ class Sandbox:
 
     def _decode_reply(self, reply, blobs, limit):
         if "error" in reply:
-            kind, message = (list(reply["error"]) + ["", ""])[:2]
-            raise StudentError(kind, message)
+            kind, message, place = (list(reply["error"]) + ["", "", None])[:3]
+            raise StudentError(kind, message, self._place(place))
         size = protocol.float64_bytes(reply.get("value"))
         if size > limit:
             raise ResultTooLarge(
@@ -655,6 +655,21 @@ class Sandbox:
         traced = reply.get("tracemalloc_peak")
         traced = int(traced) if type(traced) in (int, float) and traced >= 0 else 0
         return CallResult(value, warnings[:5], traced_peak=traced, events=_events(reply.get("events")))
+
+    def _place(self, place):
+        """``StudentError.where`` from a worker's account of where its code raised, checked: the line
+        is read from this side's copy of the cell, and only operands written on it are kept."""
+        place = place if isinstance(place, dict) else {}
+        parameters = place.get("parameters")
+        where = {"parameters": [p for p in parameters if isinstance(p, str) and p.isidentifier()][:20]
+                 if isinstance(parameters, list) else None}
+        file, line = place.get("file"), place.get("line")
+        cell = file[len("<answer cell "):-1] if isinstance(file, str) and file.startswith("<answer cell ") else None
+        lines = self.cells.get(cell, "").splitlines() if cell in self.cells else []
+        if type(line) is int and 1 <= line <= len(lines):
+            where["code"] = lines[line - 1].strip()
+            where["operands"] = tracebacks.checked_operands(place.get("operands"), where["code"])
+        return where
 
     def _check_defined(self, name):
         if name in self.cell_errors:
@@ -743,6 +758,10 @@ class RemoteFunction:
 
     def run(self, args, *, detect_changes=True):
         return self.sandbox.call(self.__name__, args, detect_changes=detect_changes)
+
+    def parameter_names(self):
+        """Its positional parameters, as its cell defines them (None where that is not a plain def)."""
+        return tracebacks.parameter_names_in_source(self.sandbox.cells.get(self.__name__, ""), self.__name__)
 
     def measure_memory(self, args):
         return self.sandbox.measure_memory(self.__name__, args)

@@ -21,6 +21,7 @@ does not count them.
 import builtins
 import importlib
 import json
+import linecache
 import math
 import mmap
 import os
@@ -37,8 +38,9 @@ from . import policy, protocol, seccomp
 
 if __package__ == "mcdl_sandbox":  # in a worker, which has the counter as a module of its own (isolation.py)
     import mcdl_loop_counts as loop_counts
+    import mcdl_tracebacks as tracebacks
 else:
-    from autograder import loop_counts
+    from autograder import loop_counts, tracebacks
 
 MAX_WARNINGS = 5
 ARENA = None  # the shared memory where the grader writes arguments, as bytes (mapped in main)
@@ -110,13 +112,25 @@ def decode_argument(form, blobs, fds, cache):
     return protocol.decode(form, blobs)
 
 
-def call(func, args, measure_memory, left_in_place, count_in=None):
+def _raised(exception, func, namespace):
+    """[kind, message, where] of an exception of student code: where is the line of the answers'
+    code that raised it and its parameters (``tracebacks``), for the grader to check and explain."""
+    try:
+        place = tracebacks.where(exception, namespace) if namespace is not None else None
+        place = dict(place or {}, parameters=tracebacks.parameter_names(func))
+    except Exception:  # a traceback of student code that cannot be read: the message alone
+        place = None
+    return [type(exception).__name__, _message(exception), place]
+
+
+def call(func, args, measure_memory, left_in_place, count_in=None, namespace=None):
     """Call student code; returns (reply header, blobs).
 
     left_in_place: large arrays of the result stay where they are, for the
     grader to read (``protocol.LeftInPlace``); the caller keeps them alive.
     count_in: the answers' namespace, to count what the call does
     (``loop_counts``): the reply then holds the counts as "events" and no value.
+    namespace: the answers' namespace, where an exception's line is looked for.
     """
     peak, events = None, None
     with warnings.catch_warnings(record=True) as caught:
@@ -129,7 +143,7 @@ def call(func, args, measure_memory, left_in_place, count_in=None):
             else:
                 (_, events), value, error = loop_counts.count(func, args, count_in), None, None
         except BaseException as exception:  # SystemExit and KeyboardInterrupt too
-            value, error = None, (type(exception).__name__, _message(exception))
+            value, error = None, _raised(exception, func, namespace)
         finally:
             if measure_memory:
                 peak = tracemalloc.get_traced_memory()[1]
@@ -162,7 +176,10 @@ def serve(sock):
             op = header.get("op")
             if op == "define":
                 try:
-                    exec(compile(header["code"], f"<answer cell {header['cell']}>", "exec"), namespace)
+                    file = f"<answer cell {header['cell']}>"
+                    code = str(header["code"])  # kept where tracebacks find a line (no file is read)
+                    linecache.cache[file] = (len(code), None, code.splitlines(True), file)
+                    exec(compile(code, file, "exec"), namespace)
                     protocol.send(sock, {"ok": True})
                 except BaseException as exception:
                     protocol.send(sock, {"error": [type(exception).__name__, _message(exception)]})
@@ -183,7 +200,7 @@ def serve(sock):
                 else:
                     reply, reply_blobs = call(func, args, bool(header.get("measure_memory")),
                                               bool(header.get("left_in_place")),
-                                              namespace if header.get("count_events") else None)
+                                              namespace if header.get("count_events") else None, namespace)
                     protocol.send(sock, reply, reply_blobs)
                     kept.extend(getattr(reply_blobs, "kept", []))
                 del args

@@ -188,7 +188,18 @@ WRONG += [
     WrongSubmission(
         "dense_tanh_db_mean", PS02,
         {"dense_tanh_backward": DENSE_TANH_IN_PLACE.replace("dA.sum(axis=0)", "dA.mean(axis=0)")},
-        frozenset({_DENSE + "db", _DENSE + "time_budget"}), "a mean over the batch instead of a sum",
+        frozenset({_DENSE + "db"}), "a mean over the batch instead of a sum",
         kind="known_mistake",
+    ),
+]
+
+# A shape error: the line of the student's code and the shapes that clash, in words, not NumPy's gufunc message.
+WRONG += [
+    WrongSubmission(
+        "linear_backward_dX_without_transpose", PS02,
+        {"linear_backward": "\ndef linear_backward(G, X, W):\n    dX = G @ W\n    return dX, X.T @ G, G.sum(axis=0)\n"},
+        frozenset({"test_linear_backward_dX", "test_linear_backward_dW", "test_linear_backward_db"}),
+        "at `dX = G @ W`: G is (4, 5) and W is (3, 5); for @ the 5 and the 3 must agree",
+        kind="raised",
     ),
 ]

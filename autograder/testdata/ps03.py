@@ -133,3 +133,43 @@ WRONG += [
         "softmax over the columns", kind="known_mistake",
     ),
 ]
+
+# Loops over the examples that also use too much memory: the memory cell tells of the loop first, with the
+# loop's advice, and of the memory after it ("It also"), never with advice about log(Y) or a one-hot T.
+WRONG += [
+    WrongSubmission(
+        "fused_apply_along_axis", PS03,
+        {"softmax_cross_entropy": '''
+def softmax_cross_entropy(A, T):
+    def log_softmax(row):
+        shifted = row - row.max()
+        return shifted - np.log(np.exp(shifted).sum())
+    log_Y = np.apply_along_axis(log_softmax, 1, A)
+    S = A.shape[0]
+    return float(-np.sum(T * log_Y) / S), (np.exp(log_Y) - T) / S
+'''},
+        frozenset({"test_softmax_cross_entropy_memory_budget", "test_softmax_cross_entropy_time_budget"}),
+        "for each example. Doubling the batch from 40000 to 80000 added", kind="too_slow",
+    ),
+    WrongSubmission(
+        "fused_comprehension_over_rows", PS03,
+        {"softmax_cross_entropy": '''
+def softmax_cross_entropy(A, T):
+    S = A.shape[0]
+    shifted = np.array([row - row.max() for row in A])
+    log_sums = np.array([np.log(np.exp(row).sum()) for row in shifted])
+    log_Y = shifted - log_sums[:, None]
+    return float(-np.sum(T * log_Y) / S), (np.exp(log_Y) - T) / S
+'''},
+        frozenset({"test_softmax_cross_entropy_memory_budget", "test_softmax_cross_entropy_time_budget"}),
+        "It also uses too much memory: ", kind="too_slow",
+    ),
+    # A shape error: the line and the shapes that clash, not NumPy's "could not be broadcast" alone.
+    WrongSubmission(
+        "softmax_sum_without_keepdims", PS03,
+        edited(PS03, "softmax", ("Y /= Y.sum(axis=1, keepdims=True)", "Y /= Y.sum(axis=1)")),
+        frozenset({"test_softmax_values", "test_softmax_stable"}),
+        "at `Y /= Y.sum(axis=1)`: Y is (4, 5) and Y.sum(axis=1) is (4,), which do not broadcast for /=",
+        kind="raised",
+    ),
+]

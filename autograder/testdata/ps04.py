@@ -192,3 +192,18 @@ RIGHT = [
         frozenset(), "",
     ),
 ]
+
+# A training step left inside the gradient function: its own values are right (J and the gradients are
+# computed before the step), but the L1 transfer function built on it reads the stepped params, and its
+# message must say that its inputs were changed, not only that J does not match.
+WRONG += [
+    WrongSubmission(
+        "mlp_training_step_inside", PS04,
+        {"mlp_loss_and_grad": _mlp(("    return float(J), grads",
+                                   "    for (W, b), (dW, db) in zip(params, grads, strict=True):  # the SGD step\n"
+                                   "        W -= 0.1 * dW\n        b -= 0.1 * db\n    return float(J), grads"))},
+        frozenset({"test_mlp_loss_and_grad_inputs_unchanged", L1_LOSS}),
+        "changed in place by mlp_l1_loss_and_grad (or by mlp_loss_and_grad, which it calls), the likely cause",
+        kind="inputs_modified",
+    ),
+]

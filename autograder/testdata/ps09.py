@@ -99,3 +99,24 @@ WRONG += [
         frozenset({"test_wmf_loss_and_grad_gradient"}), "the weights applied twice", kind="known_mistake",
     ),
 ]
+
+# Right but far too slow: an n x n diagonal per user takes minutes where the reference takes milliseconds.
+# The call limit stops it; the message compares it with the reference on the same input, not "an endless loop".
+WRONG += [
+    WrongSubmission(
+        "implicit_diagonal_matrix_per_user", PS09, {"implicit_als_update": """
+def implicit_als_update(rows, cols, vals, shape, H, alpha, lam):
+    m, n = shape
+    d = H.shape[1]
+    R = np.zeros((m, n))
+    R[rows, cols] = vals
+    W = np.zeros((m, d))
+    for k in range(m):
+        C_k = np.diag(1.0 + alpha * R[k])
+        p_k = (R[k] > 0).astype(float)
+        W[k] = np.linalg.solve(H.T @ C_k @ H + lam * np.eye(d), H.T @ C_k @ p_k)
+    return W
+"""},
+        frozenset({"test_implicit_als_update_time_budget"}), "where the reference takes", kind="too_slow",
+    ),
+]
