@@ -310,8 +310,11 @@ def harness_kernel_source(value):
             "    return _OUTPUTS\n")
 
 
-def time_ratio(func, reference, make_args, repeats, *, name):
+def time_ratio(func, reference, make_args, repeats, *, name, stop_past=None):
     """Median CPU time of ``func`` over the reference's, on fresh inputs each round.
+
+    stop_past: a ratio at which one round is enough: a kernel whose first round is that far past
+    its budget is slow on any machine, and more rounds would only spend the notebook's time.
 
     Both run in sandboxes, and their CPU time is read by the grader from the
     kernel's accounting: stopping or slowing a process cannot shrink it. The
@@ -342,6 +345,8 @@ def time_ratio(func, reference, make_args, repeats, *, name):
                 "kernel that computes most of its outputs right.", kind="mismatch"
             )
         harness.append(_harness_seconds(reference, results[False], args, name))
+        if stop_past is not None and own[0] - harness[0] > stop_past * max(theirs[0] - harness[0], 1e-9):
+            break
     cost = float(np.min(harness))  # disturbances only add to a call: the fastest is the harness's cost
     own_net, theirs_net = float(np.median(own)) - cost, float(np.median(theirs)) - cost
     if theirs_net <= 0:  # the reference costs no more than the harness: compare whole calls
@@ -450,6 +455,7 @@ def estimated_ratio(func, budget, make_args, *, name, repeats=5):
 
 NOT_JUDGED = "cannot be judged on this machine"
 CLEARLY_TOO_SLOW = 20  # times the budget: a student's own run stops timing a kernel whose first call is this slow
+FAR_PAST_THE_BUDGET = 3  # times the budget: grading times one round only of a kernel this slow
 
 
 def _threads(single):
@@ -573,7 +579,8 @@ def check_time_budget(func, reference, make_args, budget, *, name, advice=TIME_A
               "reference kernel's time (an estimate from the work no kernel can avoid; grading measures it "
               f"against the reference itself): {verdict}")
         return estimate
-    ratio, own, theirs = time_ratio(func, reference, make_args, budget.repeats, name=name)
+    ratio, own, theirs = time_ratio(func, reference, make_args, budget.repeats, name=name,
+                                    stop_past=FAR_PAST_THE_BUDGET * budget.ratio)
     _record(ratio, budget.ratio)
     if ratio > budget.ratio:
         raise GradingFailure(

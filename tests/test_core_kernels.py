@@ -6,6 +6,7 @@ the time cell, by the loop rule), or, breaking none, are right variants.
 """
 
 import importlib
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -86,3 +87,34 @@ def test_a_kernel_is_timed_when_most_of_its_outputs_are_right_and_never_when_it_
     assert not budgets._timed_fairly(transposed, reference)  # another shape: not the reference's work
     assert not budgets._timed_fairly((J, [(dW1, db1)]), reference)
     assert budgets._timed_fairly((0.71, dW1), (0.7, dW1)) and not budgets._timed_fairly((0.71, -dW1), (0.7, dW1))
+
+
+class _Kernel:
+    """A stand-in for a sandboxed kernel that costs ``seconds`` of CPU a call, and counts its calls."""
+
+    def __init__(self, seconds, sandbox=None):
+        self.seconds, self.calls, self.sandbox = seconds, 0, sandbox
+
+    def run(self, args, detect_changes=False):
+        self.calls += 1
+        return SimpleNamespace(value=np.ones(3), cpu_seconds=self.seconds)
+
+    def cpu_seconds(self, once_idle=False):
+        return 0.0
+
+
+class _Sandbox:
+    cells = {budgets.HARNESS_KERNEL: ""}
+
+    def function(self, name):
+        return _Kernel(0.001)
+
+
+@pytest.mark.parametrize(("seconds", "rounds"), [(0.05, 5), (0.2, 1)])
+def test_grading_times_one_round_only_of_a_kernel_far_past_its_budget(seconds, rounds):
+    # reference 0.01 s, harness 0.001 s: 0.05 s is about 5 times (timed 5 rounds), 0.2 s about 22 times
+    student, reference = _Kernel(seconds), _Kernel(0.01, _Sandbox())
+    ratio, _, _ = budgets.time_ratio(student, reference, lambda round_: (np.ones(3),), 5, name="kernel",
+                                     stop_past=3 * 4.0)
+    assert student.calls == reference.calls == rounds
+    assert ratio == pytest.approx((seconds - 0.001) / 0.009)
