@@ -2,8 +2,8 @@
 
 from autograder.testdata.table import PS03, WrongSubmission, edited
 
-PS03_FUSED = ("test_softmax_cross_entropy_gradient", "test_softmax_cross_entropy_stable",
-              "test_softmax_cross_entropy_time_budget")
+# A wrong gradient with the right loss: half the outputs right, so the kernel is still timed (and fast).
+PS03_FUSED = ("test_softmax_cross_entropy_gradient", "test_softmax_cross_entropy_stable")
 
 WRONG = [
     WrongSubmission(
