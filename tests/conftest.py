@@ -21,6 +21,9 @@ ASSIGNMENTS = course.assignments(ROOT)
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes minutes (whole batches graded); deselect with -m 'not slow'")
+    config.addinivalue_line("markers", "timing: measures times or loads the machine: such tests run one after "
+                                       "another on one pytest-xdist worker")
+    config.addinivalue_line("markers", "alone: runs while no other test runs (a ratio of two wall-clock times)")
     for assignment in ASSIGNMENTS:
         config.addinivalue_line("markers", f"{problem_set(assignment)}: a test about {assignment} "
                                            f"(select one problem set's tests with -m {problem_set(assignment)})")
@@ -31,11 +34,83 @@ def problem_set(assignment):
     return assignment.split("_", 1)[0]
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
-    """Mark each test with the problem sets its id names (a parameter or the test's own name)."""
+    """Mark each test with the problem sets its id names (a parameter or the test's own name), and with the
+    pytest-xdist group of the tests it must run beside (``xdist_group``)."""
     for item in items:
         for name in {problem_set(a) for a in ASSIGNMENTS if problem_set(a) in item.nodeid}:
             item.add_marker(name)
+        group = xdist_group(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+        if SLOW_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
+
+
+# Fixtures that build for minutes: the book, the batch courses, the nbgrader pipeline. Their tests are slow.
+SLOW_FIXTURES = {"book_site", "template_course", "graded_course"}
+
+
+# Session fixtures that several modules share: their users run on one worker, which builds them once.
+SHARED_FIXTURES = {"book_site": "book_site", "template_course": "batch_courses"}
+
+
+def xdist_group(item):
+    """The group whose tests run on one pytest-xdist worker (``--dist loadgroup``), or None.
+
+    Tests that time or load the machine (marked ``timing``) run one after another, never beside each
+    other; tests that share a module- or session-scoped fixture run where it is built, once; the
+    nbgrader pipeline is built per problem set, so each problem set's tests go together. Every other
+    test goes to whichever worker is free.
+    """
+    if item.get_closest_marker("timing"):
+        return "timing"
+    names = set(item.fixturenames)
+    if "graded_course" in names:
+        return f"pipeline-{next(problem_set(a) for a in ASSIGNMENTS if a in item.nodeid)}"
+    for fixture, group in SHARED_FIXTURES.items():
+        if fixture in names:
+            return group
+    definitions = getattr(item, "_fixtureinfo", None)
+    for name in names:
+        for fixturedef in (definitions.name2fixturedefs.get(name, ()) if definitions else ()):
+            if fixturedef.scope == "module":
+                return item.path.name
+    return None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Under pytest-xdist, a test marked ``alone`` runs (fixtures included) while no other test runs."""
+    if not hasattr(item.config, "workerinput"):  # not an xdist worker: tests run one at a time anyway
+        yield
+        return
+    with machine_share(item.config.workerinput["testrunuid"], exclusive=bool(item.get_closest_marker("alone"))):
+        yield
+
+
+@contextlib.contextmanager
+def machine_share(run_id, exclusive):
+    """Hold the machine shared with the other workers' tests, or alone (waiting for theirs to end).
+
+    Two flock files: a turnstile that a worker waiting to run alone holds, so that the others cannot
+    keep starting tests ahead of it, and the machine itself, shared or exclusive.
+    """
+    import fcntl
+
+    folder = Path(os.environ.get("TMPDIR", "/tmp"))
+    with open(folder / f"mcdl-tests-{run_id}.turnstile", "a") as turnstile, \
+            open(folder / f"mcdl-tests-{run_id}.machine", "a") as machine:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(machine, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        finally:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(machine, fcntl.LOCK_UN)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -59,6 +134,26 @@ def book_site(tmp_path_factory):
     )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
     return out / "_build" / "html"
+
+
+def representative_wrong_submissions():
+    """Per problem set, the fewest wrong submissions of tests/submissions.py that together fail every
+    test cell the table fails there (greedy: the one failing most cells not yet covered first, ties in
+    table order). Where a test repeats the table in a second mode only to compare the modes, these
+    show every check of every problem set failing in that mode."""
+    from submissions import WRONG_SUBMISSIONS
+
+    chosen = []
+    for assignment in ASSIGNMENTS:
+        table = [w for w in WRONG_SUBMISSIONS if w.assignment == assignment]
+        uncovered = set().union(*(w.fails for w in table))
+        while uncovered:
+            best = max(table, key=lambda w: (len(w.fails & uncovered), -table.index(w)))
+            chosen.append(best)
+            uncovered -= best.fails
+    assert {(w.assignment, cell) for w in chosen for cell in w.fails} == {
+        (w.assignment, cell) for w in WRONG_SUBMISSIONS for cell in w.fails}
+    return chosen
 
 
 def source_path(assignment):

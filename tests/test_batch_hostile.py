@@ -24,7 +24,8 @@ from test_pipeline import cell_scores, filled, reference_answers, submit
 from autograder import course, notebooks
 from autograder.results import read_results
 
-pytestmark = pytest.mark.slow
+# The sleepers' batch is timed against the right one's: no other test may run meanwhile.
+pytestmark = [pytest.mark.slow, pytest.mark.timing, pytest.mark.alone]
 
 MEMORY_ATTACKS = {
     "gigabyte": {"numerical_gradient": returns_a_gigabyte("numerical_gradient(f, X, h=1e-6)")},

@@ -25,6 +25,8 @@ from test_pipeline import cell_scores, filled, reference_answers, submit
 
 from autograder import course
 
+pytestmark = pytest.mark.slow  # a course, its zip and eight gradings under the filter
+
 UNDER_DOCKER_SECCOMP = [sys.executable, str(ROOT / "tests" / "tools" / "docker_seccomp.py")]
 ATTACK = next(a for a in ATTACKS if a.assignment == PS01)
 TOP_LEVEL = {"score", "execution_time", "output", "output_format", "test_output_format", "test_name_format",

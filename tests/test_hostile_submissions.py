@@ -31,6 +31,8 @@ from test_pipeline import cell_scores, filled, reference_answers, submit
 from autograder import course, notebooks
 from autograder.results import read_results
 
+pytestmark = pytest.mark.slow  # batches of hostile folders through mcdl grade and nbgrader
+
 PS01 = "ps01_gradient_checking"
 NOTEBOOK = f"{PS01}.ipynb"
 CANARY = "CANARY-7f3a9c1e-the-target-of-a-link"
