@@ -1,15 +1,18 @@
 """Shared helpers of the test suite."""
 
+import ast
 import contextlib
 import io
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
 
 from autograder import assignments, course, notebooks, secret
+from autograder.trusted import function_of
 
 # Hidden cases and budget inputs derive from the course secret: the tests use their
 # own (the environment variable also reaches nbgrader run in a subprocess).
@@ -181,8 +184,44 @@ def visible_part(code):
     return visible
 
 
-def run_test_cells(assignment, replacements=None, *, visible_only=False):
-    """Run the solution's answers (with some replaced) against every test cell, locally.
+def names_reached(function, namespace):
+    """The global names ``function`` reads, and those of the functions of ``namespace`` it reaches."""
+    reached, pending = set(), [function.__code__]
+    while pending:
+        code = pending.pop()
+        pending += [const for const in code.co_consts if isinstance(const, types.CodeType)]
+        for name in set(code.co_names) - reached:
+            reached.add(name)
+            if isinstance(namespace.get(name), types.FunctionType):
+                pending.append(namespace[name].__code__)
+    return reached
+
+
+def cells_reached(assignment, replacements):
+    """The test cells whose function ``replacements`` (answer cells' code) replaces or reaches, or None
+    (every cell) when a replacement does more than define functions and import.
+
+    Every other cell runs the solution's code: its verdict is the solution's.
+    """
+    trees = [ast.parse(code) for code in replacements.values()]
+    if not all(isinstance(node, (ast.FunctionDef, ast.Import, ast.ImportFrom)) for tree in trees for node in tree.body):
+        return None
+    replaced = {node.name for tree in trees for node in tree.body if isinstance(node, ast.FunctionDef)}
+    namespace = notebooks.answer_namespace(source_path(assignment))
+    for code in replacements.values():
+        exec(code, namespace)
+    answers = notebooks.answer_cells(notebooks.load(source_path(assignment)))
+    reached = set()
+    for grade_id in graded_cells(assignment):
+        function = function_of(grade_id.removeprefix("test_"), answers)
+        if function is None or function in replaced or replaced & names_reached(namespace[function], namespace):
+            reached.add(grade_id)
+    return reached
+
+
+def run_test_cells(assignment, replacements=None, *, visible_only=False, only=None):
+    """Run the solution's answers (with some replaced) against every test cell (or those in ``only``),
+    locally.
 
     visible_only: run each cell as a student does, without its hidden tests
     and without the course secret.
@@ -195,6 +234,8 @@ def run_test_cells(assignment, replacements=None, *, visible_only=False):
     secret = assignments.using_secret(None) if visible_only else contextlib.nullcontext()
     with secret, contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
         for grade_id, (code, _) in graded_cells(assignment).items():
+            if only is not None and grade_id not in only:
+                continue
             try:
                 exec(visible_part(code) if visible_only else code, dict(namespace))
                 results[grade_id] = None

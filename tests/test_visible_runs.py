@@ -9,13 +9,11 @@ message does not carry a measurement (memory and time differ between a
 process of one's own and a sandbox worker by their nature, not their verdict).
 """
 
-import ast
 import inspect
 import re
-import types
 
 import pytest
-from conftest import ASSIGNMENTS, graded_cells, source_path
+from conftest import ASSIGNMENTS, cells_reached, graded_cells, source_path
 from submissions import WRONG_SUBMISSIONS
 
 from autograder import notebooks
@@ -43,24 +41,6 @@ def verdict(check, func):
         return str(failure)
 
 
-def names_reached(function, namespace):
-    """The global names ``function`` reads, and those of the answer functions it reaches through them."""
-    reached, pending = set(), [function.__code__]
-    while pending:
-        code = pending.pop()
-        pending += [const for const in code.co_consts if isinstance(const, types.CodeType)]
-        for name in set(code.co_names) - reached:
-            reached.add(name)
-            if isinstance(namespace.get(name), types.FunctionType):
-                pending.append(namespace[name].__code__)
-    return reached
-
-
-def defines_only_functions(code):
-    """Whether a cell's code only defines functions (and imports): running it changes nothing else."""
-    return all(isinstance(node, (ast.FunctionDef, ast.Import, ast.ImportFrom)) for node in ast.parse(code).body)
-
-
 def visible_verdicts(assignment, replacements=None):
     """{check: (verdict in a plain namespace, verdict in the sandbox)} on the visible cases.
 
@@ -76,10 +56,7 @@ def visible_verdicts(assignment, replacements=None):
     exec("import numpy as np\n", namespace)
     for code in answers.values():
         exec(code, namespace)
-    replaced = None
-    if replacements and all(defines_only_functions(code) for code in replacements.values()):
-        replaced = {node.name for code in replacements.values() for node in ast.parse(code).body
-                    if isinstance(node, ast.FunctionDef)}
+    reached = cells_reached(assignment, replacements) if replacements else None
     box = Sandbox(answers, call_seconds=20)
     results = {}
     try:
@@ -87,8 +64,7 @@ def visible_verdicts(assignment, replacements=None):
             for test_id in graded_cells(assignment):
                 check_name = test_id.removeprefix("test_")
                 function = function_of(check_name, answers)
-                if replaced is not None and function not in replaced \
-                        and not replaced & names_reached(namespace[function], namespace):
+                if reached is not None and test_id not in reached:
                     continue
                 check = getattr(module, check_name)
                 results[check_name] = (verdict(check, namespace[function]), verdict(check, box.function(function)))
