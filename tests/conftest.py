@@ -2,7 +2,9 @@
 
 import ast
 import contextlib
+import functools
 import io
+import json
 import os
 import subprocess
 import sys
@@ -83,28 +85,61 @@ def xdist_group(item):
     return None
 
 
+def pytest_collection_finish(session):
+    """On a pytest-xdist worker, write {test id: group} for the controller's scheduler (below)."""
+    if hasattr(session.config, "workerinput"):
+        groups = {item.nodeid: xdist_group(item) for item in session.items if xdist_group(item)}
+        path = run_folder(session.config) / f"xdist-groups-{session.config.workerinput['workerid']}.json"
+        path.write_text(json.dumps(groups), encoding="utf-8")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Tests of one group on one worker, the largest groups first (xdist's --dist loadgroup, which
+    reads the groups from the test ids that pytest 9 no longer lets it rewrite)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return worker_groups(config).get(nodeid) or nodeid
+
+    return GroupScheduling(config, log)
+
+
+@functools.cache
+def worker_groups(config):
+    """{test id: group}, as the workers wrote them (the scheduler asks once they all collected)."""
+    groups = {}
+    for path in sorted(run_folder(config).glob("xdist-groups-*.json")):
+        groups.update(json.loads(path.read_text(encoding="utf-8")))
+    return groups
+
+
+def run_folder(config):
+    """The run's temporary folder: the controller's, which holds each worker's folder."""
+    base = config._tmp_path_factory.getbasetemp()
+    return base.parent if hasattr(config, "workerinput") else base
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     """Under pytest-xdist, a test marked ``alone`` runs (fixtures included) while no other test runs."""
     if not hasattr(item.config, "workerinput"):  # not an xdist worker: tests run one at a time anyway
         yield
         return
-    with machine_share(item.config.workerinput["testrunuid"], exclusive=bool(item.get_closest_marker("alone"))):
+    with machine_share(run_folder(item.config), exclusive=bool(item.get_closest_marker("alone"))):
         yield
 
 
 @contextlib.contextmanager
-def machine_share(run_id, exclusive):
+def machine_share(folder, exclusive):
     """Hold the machine shared with the other workers' tests, or alone (waiting for theirs to end).
 
-    Two flock files: a turnstile that a worker waiting to run alone holds, so that the others cannot
-    keep starting tests ahead of it, and the machine itself, shared or exclusive.
+    Two flock files in ``folder``: a turnstile that a worker waiting to run alone holds, so that the
+    others cannot keep starting tests ahead of it, and the machine itself, shared or exclusive.
     """
     import fcntl
 
-    folder = Path(os.environ.get("TMPDIR", "/tmp"))
-    with open(folder / f"mcdl-tests-{run_id}.turnstile", "a") as turnstile, \
-            open(folder / f"mcdl-tests-{run_id}.machine", "a") as machine:
+    with open(folder / "mcdl-tests.turnstile", "a") as turnstile, open(folder / "mcdl-tests.machine", "a") as machine:
         fcntl.flock(turnstile, fcntl.LOCK_EX)
         try:
             fcntl.flock(machine, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
