@@ -110,7 +110,7 @@ class CoreKernel:
     memory_advice, time_advice: what a failure's message ends with.
     memory_doc, time_doc: what each check checks, in a sentence (the checks' docstrings).
     versions: (label, submission name, the budgets it breaks: a set of "memory", "time" and
-        "loop") of its known memory-hungry and slow versions (``tests/submissions.py``), which the
+        "loop") of its known memory-hungry and slow versions (``autograder/testdata/``), which the
         benchmark and the tests grade.
     """
 

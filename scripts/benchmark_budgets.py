@@ -41,14 +41,13 @@ from autograder.notebooks import answer_cells, answer_namespace
 from autograder.notebooks import load as load_notebook
 from autograder.sandbox.remote import Sandbox
 from autograder.secret import find_secret
+from autograder.testdata import RIGHT_VARIANTS, WRONG_SUBMISSIONS
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-from submissions import RIGHT_VARIANTS, WRONG_SUBMISSIONS  # noqa: E402 (the slow versions the tests grade)
 
 
 def submission_code(name):
-    """The code of one of the test suite's wrong submissions or right variants (tests/submissions.py)."""
+    """The code of one of the test suite's wrong submissions or right variants (autograder/testdata/)."""
     (answers,) = [w.answers for w in WRONG_SUBMISSIONS + RIGHT_VARIANTS if w.name == name]
     (code,) = answers.values()
     return code

@@ -2,7 +2,7 @@
 
 For each problem set (default: ps03 and ps08) a scratch course gets a batch of
 submissions (the reference answers and the wrong submissions of
-tests/submissions.py, in turn), then each way of grading runs on its own fresh
+autograder/testdata/, in turn), then each way of grading runs on its own fresh
 copy of it, one after the other, in this process's children: CPU is the user
 plus system time of the command and everything it waited for (grading
 helpers, sandboxes). Run it on a quiet machine:
@@ -21,14 +21,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
 
 os.environ.setdefault("MCDL_COURSE_SECRET", "benchmark-secret")
 
-from submissions import by_assignment  # noqa: E402
-from test_pipeline import filled, reference_answers, submit  # noqa: E402
-
 from autograder import course, notebooks  # noqa: E402
+from autograder.testdata import by_assignment  # noqa: E402
+from autograder.testdata.filling import filled, reference_answers, submit  # noqa: E402
 
 DEFAULT = ["ps03_softmax_cross_entropy", "ps08_matrix_factorization"]
 

@@ -2,8 +2,8 @@
 
 For each NumPy version, a fresh virtual environment gets the light install a student
 makes (``pip install numpy==X threadpoolctl -e .``), and runs every problem set's visible
-tests there for the solution and every wrong submission of tests/submissions.py (with
-tests/visible_verdicts.py, in that environment). It prints one verdict table per version,
+tests there for the solution and every wrong submission of autograder/testdata/ (with
+scripts/visible_verdicts.py, in that environment). It prints one verdict table per version,
 then whether all of them are identical (exit code 0) or which verdicts differ (exit code 1).
 
     python scripts/check_numpy_versions.py                   # NumPy 1.26.4, 2.0.2, 2.2.6 and the pinned one
@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNNER = ROOT / "tests" / "visible_verdicts.py"
+RUNNER = ROOT / "scripts" / "visible_verdicts.py"
 DEFAULT_VERSIONS = ("1.26.4", "2.0.2", "2.2.6")
 # What a student's environment does not have: the course secret and the grader's thread settings.
 CLEARED = ("MCDL_COURSE_SECRET", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONPATH")
@@ -50,7 +50,7 @@ def make_venv(folder, numpy_version, python):
 
 
 def verdicts_in(venv_python):
-    """The JSON that tests/visible_verdicts.py prints in that environment."""
+    """The JSON that scripts/visible_verdicts.py prints in that environment."""
     env = {k: v for k, v in os.environ.items() if k not in CLEARED}
     result = subprocess.run([str(venv_python), str(RUNNER)], capture_output=True, text=True, env=env,
                             cwd=tempfile.gettempdir())

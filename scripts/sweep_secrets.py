@@ -7,7 +7,7 @@
 A course has one secret, from which every hidden case is drawn: if a right
 answer fails a hidden check under some secret, every right answer of that
 course loses the cell. For each problem set this grades the solution and the
-right variants of ``scripts/correct_variants.py`` (other correct ways to write
+right variants of ``autograder/testdata/correct_variants.py`` (other correct ways to write
 the answers, with other rounding) under the secrets ``sweep-<i>``, calling the
 checks of ``autograder.assignments.<id>`` directly, as a student's own run does
 (``checks.call`` on local functions, no nbgrader, no sandbox), with
@@ -41,9 +41,7 @@ from threadpoolctl import threadpool_limits
 
 from autograder import checks, course, notebooks
 from autograder.assignments import using_secret
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from correct_variants import CORRECT_VARIANTS  # noqa: E402
+from autograder.testdata.correct_variants import CORRECT_VARIANTS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRETS = 2000

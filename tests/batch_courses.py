@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from submissions import by_assignment
-from test_pipeline import filled, reference_answers, submit
 
 from autograder import course, notebooks
+from autograder.testdata import by_assignment
+from autograder.testdata.filling import filled, reference_answers, submit
 
 PS01 = "ps01_gradient_checking"
 WRONG = by_assignment(PS01)

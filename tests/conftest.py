@@ -175,11 +175,11 @@ def book_site(tmp_path_factory):
 
 
 def representative_wrong_submissions():
-    """Per problem set, the fewest wrong submissions of tests/submissions.py that together fail every
+    """Per problem set, the fewest wrong submissions of autograder/testdata/ that together fail every
     test cell the table fails there (greedy: the one failing most cells not yet covered first, ties in
     table order). Where a test repeats the table in a second mode only to compare the modes, these
     show every check of every problem set failing in that mode."""
-    from submissions import WRONG_SUBMISSIONS
+    from autograder.testdata import WRONG_SUBMISSIONS
 
     chosen = []
     for assignment in ASSIGNMENTS:

@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 from batch_courses import PS01, mcdl
 from conftest import ROOT
-from submissions import claims_a_huge_reply, returns_a_gigabyte, sleeping
-from test_pipeline import cell_scores, filled, reference_answers, submit
+from test_pipeline import cell_scores
 
 from autograder import course, notebooks
 from autograder.results import read_results
+from autograder.testdata import claims_a_huge_reply, returns_a_gigabyte, sleeping
+from autograder.testdata.filling import filled, reference_answers, submit
 
 # The sleepers' batch is timed against the right one's: no other test may run meanwhile.
 pytestmark = [pytest.mark.slow, pytest.mark.timing, pytest.mark.alone]

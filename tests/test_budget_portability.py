@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timing]  # every kernel's versions g
 PROBE = r"""
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from submissions import RIGHT_VARIANTS, WRONG_SUBMISSIONS
+from autograder.testdata import RIGHT_VARIANTS, WRONG_SUBMISSIONS
 from autograder import budgets, notebooks
 from autograder.assignments import core_kernels, using_secret
 from autograder.sandbox.remote import Sandbox

@@ -15,9 +15,9 @@ import sys
 
 import pytest
 from conftest import ROOT, representative_wrong_submissions
-from submissions import RIGHT_VARIANTS
 
 from autograder import course
+from autograder.testdata import RIGHT_VARIANTS
 
 WRONG_TESTS = "tests/test_wrong_submissions.py"
 UNDER_DOCKER_SECCOMP = [sys.executable, str(ROOT / "tests" / "tools" / "docker_seccomp.py")]

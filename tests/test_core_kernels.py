@@ -1,6 +1,6 @@
 """Each core kernel is declared once (``budgets.CoreKernel``), and its budget checks are made from it.
 
-The declaration's known versions are the submissions of tests/submissions.py
+The declaration's known versions are the submissions of autograder/testdata/
 that lose exactly the budget cells the declaration says they break (a loop:
 the time cell, by the loop rule), or, breaking none, are right variants.
 """
@@ -9,10 +9,10 @@ import importlib
 
 import pytest
 from conftest import ASSIGNMENTS, graded_cells
-from submissions import RIGHT_VARIANTS, WRONG_SUBMISSIONS
 
 from autograder import budgets
 from autograder.assignments import core_kernels
+from autograder.testdata import RIGHT_VARIANTS, WRONG_SUBMISSIONS
 
 KERNELS = core_kernels()
 SUBMISSIONS = {w.name: w for w in WRONG_SUBMISSIONS + RIGHT_VARIANTS}

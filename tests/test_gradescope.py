@@ -19,11 +19,12 @@ import zipfile
 import pytest
 from batch_courses import mcdl
 from conftest import ROOT
-from submissions import ATTACKS
 from test_hostile_submissions import NOTEBOOK, PS01, WRONG, right, scratch_course
-from test_pipeline import cell_scores, filled, reference_answers, submit
+from test_pipeline import cell_scores
 
 from autograder import course
+from autograder.testdata import ATTACKS
+from autograder.testdata.filling import filled, reference_answers, submit
 
 pytestmark = pytest.mark.slow  # a course, its zip and eight gradings under the filter
 

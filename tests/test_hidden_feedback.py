@@ -14,11 +14,11 @@ import re
 import numpy as np
 import pytest
 from conftest import TEST_SECRET, graded_cells, run_test_cells, source_path
-from submissions import HIDDEN_INPUT_ATTACKS, PS02, Attack
 
 from autograder import checks, diagnostics, notebooks
 from autograder.sandbox import policy
 from autograder.sandbox.remote import Sandbox
+from autograder.testdata import HIDDEN_INPUT_ATTACKS, PS02, Attack
 from autograder.trusted import grade_answers
 
 PRINTS_INPUTS = Attack(

@@ -25,11 +25,12 @@ from pathlib import Path
 import pytest
 from batch_courses import mcdl
 from conftest import ROOT, TEST_SECRET
-from submissions import by_assignment
-from test_pipeline import cell_scores, filled, reference_answers, submit
+from test_pipeline import cell_scores
 
 from autograder import course, notebooks
 from autograder.results import read_results
+from autograder.testdata import by_assignment
+from autograder.testdata.filling import filled, reference_answers, submit
 
 pytestmark = pytest.mark.slow  # batches of hostile folders through mcdl grade and nbgrader
 

@@ -8,12 +8,12 @@ from collections import Counter
 
 import pytest
 from conftest import ASSIGNMENTS, ROOT, TEST_SECRET, source_path
-from submissions import WRONG_SUBMISSIONS
 
 from autograder import kinds, notebooks, report, trusted
 from autograder.diagnostics import diagnose
 from autograder.errors import GradingFailure, SandboxError
 from autograder.results import SubmissionResult
+from autograder.testdata import WRONG_SUBMISSIONS
 
 PACKAGE = ROOT / "autograder"
 

@@ -12,7 +12,6 @@ import sys
 import numpy as np
 import pytest
 from conftest import TEST_SECRET, source_path
-from submissions import RIGHT_VARIANTS, WRONG_SUBMISSIONS
 
 from autograder import budgets, loop_counts, notebooks
 from autograder.assignments import ps02_linear_layers as ps02
@@ -20,6 +19,7 @@ from autograder.assignments import ps04_feedforward_networks as ps04
 from autograder.assignments import using_secret
 from autograder.checks import GradingFailure
 from autograder.sandbox.remote import Sandbox
+from autograder.testdata import RIGHT_VARIANTS, WRONG_SUBMISSIONS
 
 NAMESPACE = {"np": np}
 exec("""

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 from conftest import ROOT, graded_cells, release_path, run_test_cells, source_path
-from submissions import WRONG_SUBMISSIONS
 
 from autograder import cli, notebooks
+from autograder.testdata import WRONG_SUBMISSIONS
 
 # The light install has NumPy and threadpoolctl only: the grading tools cannot be imported.
 LIGHT_INSTALL = """

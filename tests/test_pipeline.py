@@ -3,7 +3,7 @@
 Submissions: the release notebook filled with the reference answers (must
 score full marks with no stderr in any test cell), the untouched release
 notebook (must score zero without breaking the batch), the first wrong
-submissions of each problem set in submissions.py (each loses exactly its
+submissions of each problem set in autograder/testdata/ (each loses exactly its
 cells, and the feedback names the mistake), and every attack on the grader
 (each earns nothing it did not earn, the batch completes, and the feedback says
 what happened). Regrading gives the same scores. The whole wrong-submission
@@ -13,33 +13,16 @@ verdict becomes that cell's score.
 """
 
 import html
-import json
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import ASSIGNMENTS, ROOT, graded_cells, source_path
-from submissions import attacks_on, by_assignment
+from conftest import ASSIGNMENTS, ROOT, graded_cells
 
 from autograder import course, notebooks
-
-
-def filled(release, answers):
-    """The release notebook with some answer cells' code replaced."""
-    notebook = json.loads(json.dumps(release))
-    for cell in notebook["cells"]:
-        grade_id = notebooks.nbgrader_meta(cell).get("grade_id")
-        if notebooks.nbgrader_meta(cell).get("solution") and grade_id in answers:
-            cell["source"] = answers[grade_id]
-    return notebook
-
-
-def reference_answers(assignment):
-    answers = notebooks.answer_cells(notebooks.load(source_path(assignment)))
-    marker = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
-    return {grade_id: marker.sub("", code) for grade_id, code in answers.items()}
-
+from autograder.testdata import attacks_on, by_assignment
+from autograder.testdata.filling import filled, reference_answers, submit
 
 WRONG_THROUGH_NBGRADER = 2  # wrong submissions of each problem set graded here (all attacks are)
 
@@ -47,12 +30,6 @@ WRONG_THROUGH_NBGRADER = 2  # wrong submissions of each problem set graded here 
 def through_nbgrader(assignment):
     """The wrong submissions and attacks of an assignment that this module grades."""
     return by_assignment(assignment)[:WRONG_THROUGH_NBGRADER] + attacks_on(assignment)
-
-
-def submit(course_dir, student, assignment, notebook):
-    folder = course_dir / "submitted" / student / assignment
-    folder.mkdir(parents=True)
-    (folder / f"{assignment}.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
 
 
 def grade_assignment(course_dir, assignment):

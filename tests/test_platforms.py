@@ -1,6 +1,6 @@
 """The same visible verdicts on macOS and Windows as on Linux.
 
-A student's notebook runs on their own machine. tests/visible_verdicts.py runs the visible
+A student's notebook runs on their own machine. scripts/visible_verdicts.py runs the visible
 tests of every problem set, for the solution and every wrong submission, in a subprocess;
 tests/simulated_platform/sitecustomize.py makes that subprocess behave as macOS or Windows
 does (no Linux symbols through ctypes, no /proc, no bubblewrap, no sched_getaffinity, and on
@@ -27,14 +27,14 @@ from conftest import ROOT, representative_wrong_submissions
 from autograder import budgets
 from autograder.errors import GradingFailure
 
-RUNNER = ROOT / "tests" / "visible_verdicts.py"
+RUNNER = ROOT / "scripts" / "visible_verdicts.py"
 SHIM = ROOT / "tests" / "simulated_platform"
 # What a student's machine does not have: the course secret and the grader's thread settings.
 CLEARED = ("MCDL_COURSE_SECRET", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONPATH")
 
 
 def start_visible_verdicts(tmp_path, simulate=None, *args, blas=None):
-    """Start tests/visible_verdicts.py on Linux or under a simulated platform; ``finish`` reads its JSON."""
+    """Start scripts/visible_verdicts.py on Linux or under a simulated platform; ``finish`` reads its JSON."""
     env = {k: v for k, v in os.environ.items() if k not in CLEARED}
     if simulate:
         # bwrap (in /usr/bin) is not on PATH: only the interpreter's own folder is
@@ -57,7 +57,7 @@ def finish(started):
 
 
 def visible_verdicts(tmp_path, simulate=None, *args, blas=None):
-    """The JSON of tests/visible_verdicts.py run on Linux or under a simulated platform."""
+    """The JSON of scripts/visible_verdicts.py run on Linux or under a simulated platform."""
     return finish(start_visible_verdicts(tmp_path, simulate, *args, blas=blas))
 
 

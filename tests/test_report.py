@@ -9,11 +9,12 @@ from collections import Counter
 import pytest
 from batch_courses import BROKEN, PS01, mcdl, students_of
 from conftest import ROOT, TEST_SECRET
-from submissions import WRONG_SUBMISSIONS
-from test_pipeline import cell_scores, reference_answers
+from test_pipeline import cell_scores
 
 from autograder import course, notebooks, report
 from autograder.results import SubmissionResult, Verdict, read_results, write_result
+from autograder.testdata import WRONG_SUBMISSIONS
+from autograder.testdata.filling import reference_answers
 from autograder.trusted import grade_answers
 
 PS02 = "ps02_linear_layers"

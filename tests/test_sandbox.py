@@ -14,11 +14,11 @@ import time
 import numpy as np
 import pytest
 from conftest import ROOT
-from submissions import SYSTEM_CALL_PROBES, claims_a_huge_reply, returns_a_gigabyte, sleeping
 
 from autograder import answer_rules
 from autograder.sandbox import policy, protocol
 from autograder.sandbox.remote import Sandbox, SandboxError, StudentError
+from autograder.testdata import SYSTEM_CALL_PROBES, claims_a_huge_reply, returns_a_gigabyte, sleeping
 
 # --- values ----------------------------------------------------------------------------------------
 

@@ -10,8 +10,10 @@ batch grader, nbgrader, traitlets or Dask, nor ``ctypes``, ``resource``, ``fcntl
 import ast
 import builtins
 import json
+import shutil
 import subprocess
 import sys
+import zipfile
 
 import pytest
 from conftest import ASSIGNMENTS, ROOT, source_path
@@ -218,3 +220,20 @@ def test_the_grader_modules_file_exists():
     assert module_path("autograder.sandbox.remote") == PACKAGE / "sandbox" / "remote.py"
     assert module_path("autograder.sandbox") == PACKAGE / "sandbox" / "__init__.py"
     assert module_path("numpy") is None
+
+
+def test_the_wheel_a_student_installs_holds_the_package_without_its_test_data(tmp_path):
+    # The wrong submissions and attacks (autograder/testdata/) are for the course's tests and scripts;
+    # the wheel students install from the repository must hold every other module of the package.
+    source = tmp_path / "source"
+    source.mkdir()
+    shutil.copy(ROOT / "pyproject.toml", source)
+    shutil.copytree(ROOT / "autograder", source / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                    "-w", str(tmp_path / "wheel"), str(source)], check=True, capture_output=True)
+    (wheel,) = (tmp_path / "wheel").glob("*.whl")
+    shipped = {name for name in zipfile.ZipFile(wheel).namelist() if name.startswith("autograder/")}
+    expected = {path.relative_to(ROOT).as_posix() for path in PACKAGE.rglob("*.py")
+                if "testdata" not in path.relative_to(PACKAGE).parts}
+    assert not [name for name in shipped if name.startswith("autograder/testdata")]
+    assert expected <= shipped, sorted(expected - shipped)

@@ -4,7 +4,7 @@ Without the reference kernel, a student's run estimates each time ratio from
 the kernel's floor (``budgets.estimated_ratio``). The estimate must give the
 same verdict with any number of BLAS threads, under any BLAS kernel, beside a
 competing process and inside the grading sandbox. Every version of
-tests/submissions.py (the right variants too: einsum without optimize among
+autograder/testdata/ (the right variants too: einsum without optimize among
 them) is checked in those settings, each in a fresh process: the reference and
 the versions fast enough estimate within the limit over 1.5 (so they get no
 warning; in the sandbox, within the failing estimate over 1.5), and the
@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timing]
 PROBE = r"""
 import importlib, json, sys
 sys.path.insert(0, sys.argv[1])
-from submissions import RIGHT_VARIANTS, WRONG_SUBMISSIONS
+from autograder.testdata import RIGHT_VARIANTS, WRONG_SUBMISSIONS
 from autograder import budgets, notebooks
 from autograder.checks import GradingFailure
 from autograder.sandbox.remote import Sandbox

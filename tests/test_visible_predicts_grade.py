@@ -3,7 +3,7 @@
 A student runs each test cell as the released notebook has it: the visible call
 only (nbgrader drops the block between ``### BEGIN HIDDEN TESTS`` and
 ``### END HIDDEN TESTS``), in their own kernel and without the course secret.
-Every wrong submission of tests/submissions.py that loses points when graded
+Every wrong submission of autograder/testdata/ that loses points when graded
 must fail at least one of those visible tests, and only tests of cells it
 loses. The few that no visible case can show are listed in ``VISIBLE_BLIND``
 with the reason.
@@ -11,7 +11,8 @@ with the reason.
 
 import pytest
 from conftest import ASSIGNMENTS, cells_reached, run_test_cells
-from submissions import WRONG_SUBMISSIONS
+
+from autograder.testdata import WRONG_SUBMISSIONS
 
 # Wrong submissions no visible case can show, with the reason. Slow kernels are not
 # among them: a student's run estimates the time ratio from the kernel's floor.

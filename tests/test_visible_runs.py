@@ -14,12 +14,12 @@ import re
 
 import pytest
 from conftest import ASSIGNMENTS, cells_reached, graded_cells, source_path
-from submissions import WRONG_SUBMISSIONS
 
 from autograder import notebooks
 from autograder.assignments import using_secret
 from autograder.checks import GradingFailure
 from autograder.sandbox.remote import Sandbox
+from autograder.testdata import WRONG_SUBMISSIONS
 from autograder.trusted import function_of
 
 pytestmark = pytest.mark.slow  # every submission in a sandbox, time budgets included

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 from test_hostile_submissions import NOTEBOOK, PS01, WRONG, right, scratch_course
-from test_pipeline import filled, reference_answers
 
 from autograder import course
 from autograder.results import read_results
+from autograder.testdata.filling import filled, reference_answers
 
 NBGRADER = str(Path(sys.executable).parent / "nbgrader")
 MCDL = str(Path(sys.executable).parent / "mcdl")

@@ -6,9 +6,9 @@ The same expectations are checked through nbgrader itself in test_pipeline.py.
 
 import pytest
 from conftest import ASSIGNMENTS, TEST_SECRET, graded_cells, run_test_cells, source_path
-from submissions import ATTACKS, RIGHT_VARIANTS, WRONG_SUBMISSIONS
 
 from autograder import kinds, notebooks
+from autograder.testdata import ATTACKS, RIGHT_VARIANTS, WRONG_SUBMISSIONS
 from autograder.trusted import grade_answers
 
 pytestmark = pytest.mark.slow  # the whole table through the trusted grader: 7 CPU-minutes

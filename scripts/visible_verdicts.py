@@ -1,6 +1,6 @@
 """The visible verdicts of every problem set, for the solution and every wrong submission.
 
-Run as a program (``python tests/visible_verdicts.py [ASSIGNMENT ...] [--only SUBMISSION,...]``) it
+Run as a program (``python scripts/visible_verdicts.py [ASSIGNMENT ...] [--only SUBMISSION,...]``) it
 prints them as JSON:
 {assignment: {submission: [failing test cells]}}, "solution" being the solution notebook's own
 answers. Each run is what a student's notebook does (``autograder.notebook_check``): the
@@ -11,22 +11,12 @@ It needs no pytest, only NumPy and the course's package, so that the platform te
 interpreter: under a simulated macOS or Windows, or in a fresh venv with another NumPy.
 """
 
-import importlib.util
 import json
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _submissions():
-    """tests/submissions.py, loaded from its file (tests/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("mcdl_wrong_submissions", ROOT / "tests" / "submissions.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
-    spec.loader.exec_module(module)
-    return module.WRONG_SUBMISSIONS
 
 
 def _failing(notebook, extra_code=()):
@@ -45,8 +35,8 @@ def visible_verdicts(assignments=None, submissions=None):
     as "<cell> (not judged)"; submissions: names of the wrong submissions to run (default all).
     """
     from autograder import notebook_check, notebooks
+    from autograder.testdata import WRONG_SUBMISSIONS as wrong
 
-    wrong = _submissions()
     chosen = assignments or notebook_check.problem_sets()
     verdicts = {}
     for assignment in chosen:

@@ -1,0 +1,53 @@
+"""The course's test data: wrong, slow and memory-hungry submissions, right variants and attacks.
+
+The tests, ``scripts/benchmark_budgets.py`` and ``scripts/benchmark_grading.py`` read them from here;
+this package is left out of the wheel students install (pyproject.toml), and its answers are
+read from the checkout's ``solutions/``. One module per problem set (``WRONG``, and ``RIGHT``
+where a notebook allows several right forms), and ``attacks`` for submissions that attack the
+grader.
+"""
+
+from autograder.testdata import attacks, ps01, ps02, ps03, ps04, ps05, ps06, ps07, ps08, ps09
+from autograder.testdata.attacks import (
+    ATTACKS,
+    HIDDEN_INPUT_ATTACKS,
+    SYSTEM_CALL_PROBES,
+    claims_a_huge_reply,
+    returns_a_gigabyte,
+    sleeping,
+)
+from autograder.testdata.table import (
+    PS01,
+    PS02,
+    PS03,
+    PS04,
+    PS05,
+    PS06,
+    PS07,
+    PS08,
+    PS09,
+    SOLUTIONS,
+    Attack,
+    WrongSubmission,
+)
+
+PROBLEM_SETS = (ps01, ps02, ps03, ps04, ps05, ps06, ps07, ps08, ps09)
+WRONG_SUBMISSIONS = [wrong for module in PROBLEM_SETS for wrong in module.WRONG]
+RIGHT_VARIANTS = [right for module in PROBLEM_SETS for right in getattr(module, "RIGHT", [])]
+
+
+def by_assignment(assignment):
+    """The wrong submissions of one problem set (its folder name, e.g. ``ps03_softmax_cross_entropy``)."""
+    return [w for w in WRONG_SUBMISSIONS if w.assignment == assignment]
+
+
+def attacks_on(assignment):
+    """The attacks on one problem set."""
+    return [a for a in ATTACKS if a.assignment == assignment]
+
+
+__all__ = [
+    "ATTACKS", "HIDDEN_INPUT_ATTACKS", "PS01", "PS02", "PS03", "PS04", "PS05", "PS06", "PS07", "PS08", "PS09",
+    "RIGHT_VARIANTS", "SOLUTIONS", "SYSTEM_CALL_PROBES", "WRONG_SUBMISSIONS", "Attack", "WrongSubmission",
+    "attacks", "attacks_on", "by_assignment", "claims_a_huge_reply", "returns_a_gigabyte", "sleeping",
+]

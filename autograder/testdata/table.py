@@ -1,0 +1,65 @@
+"""The shape of an entry of the wrong-submission table, and how entries are written.
+
+Each entry replaces one or more answer cells of a solution notebook. ``fails`` is the
+exact set of test cells that must lose their points (all others keep theirs) and
+``says`` a phrase the feedback of at least one of them must contain. Where a mistake is
+a small change of the reference answer, the entry is written as that change
+(``reference_answer``), so the table holds the mistake and not a copy of the answer.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# The course checkout this package sits in (autograder/testdata/ is left out of the wheel).
+COURSE = Path(__file__).resolve().parents[2]
+SOLUTIONS = COURSE / "solutions"
+
+PS01 = "ps01_gradient_checking"
+PS02 = "ps02_linear_layers"
+PS03 = "ps03_softmax_cross_entropy"
+PS04 = "ps04_feedforward_networks"
+PS05 = "ps05_autoencoders"
+PS06 = "ps06_nonlinear_least_squares"
+PS07 = "ps07_word_embeddings"
+PS08 = "ps08_matrix_factorization"
+PS09 = "ps09_weighted_factorization"
+
+
+@dataclass(frozen=True)
+class WrongSubmission:
+    """A submission: ``answers`` maps a function's name to the code of its answer cell."""
+
+    name: str
+    assignment: str
+    answers: dict
+    fails: frozenset
+    says: str
+    notes: str = field(default="")
+
+
+@dataclass(frozen=True)
+class Attack(WrongSubmission):
+    """A submission that attacks the grader; ``mutate(notebook)`` edits the notebook's JSON."""
+
+    mutate: object = None
+
+
+def reference_answer(assignment, function, *edits):
+    """The reference answer cell of ``function``, with each ``(old, new)`` edit made once.
+
+    Each ``old`` must occur in the answer, so that a changed solution breaks the table loudly
+    instead of leaving an entry that silently equals the reference.
+    """
+    from autograder.notebooks import answer_cells, load
+
+    code = answer_cells(load(SOLUTIONS / assignment / f"{assignment}.ipynb"))[function]
+    for old, new in edits:
+        if old not in code:
+            raise ValueError(f"{assignment}.{function}: the reference answer has no {old!r}")
+        code = code.replace(old, new)
+    return code
+
+
+def edited(assignment, function, *edits):
+    """``{function: reference_answer(...)}``: a submission's answers with one function edited."""
+    return {function: reference_answer(assignment, function, *edits)}
