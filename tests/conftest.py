@@ -1,15 +1,20 @@
 """Shared helpers of the test suite."""
 
+import ast
 import contextlib
+import functools
 import io
+import json
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
 
 from autograder import assignments, course, notebooks, secret
+from autograder.trusted import function_of
 
 # Hidden cases and budget inputs derive from the course secret: the tests use their
 # own (the environment variable also reaches nbgrader run in a subprocess).
@@ -21,6 +26,9 @@ ASSIGNMENTS = course.assignments(ROOT)
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes minutes (whole batches graded); deselect with -m 'not slow'")
+    config.addinivalue_line("markers", "timing: measures times or loads the machine: such tests run one after "
+                                       "another on one pytest-xdist worker")
+    config.addinivalue_line("markers", "alone: runs while no other test runs (a ratio of two wall-clock times)")
     for assignment in ASSIGNMENTS:
         config.addinivalue_line("markers", f"{problem_set(assignment)}: a test about {assignment} "
                                            f"(select one problem set's tests with -m {problem_set(assignment)})")
@@ -31,11 +39,116 @@ def problem_set(assignment):
     return assignment.split("_", 1)[0]
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
-    """Mark each test with the problem sets its id names (a parameter or the test's own name)."""
+    """Mark each test with the problem sets its id names (a parameter or the test's own name), and with the
+    pytest-xdist group of the tests it must run beside (``xdist_group``)."""
     for item in items:
         for name in {problem_set(a) for a in ASSIGNMENTS if problem_set(a) in item.nodeid}:
             item.add_marker(name)
+        group = xdist_group(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+        if SLOW_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
+
+
+# Fixtures that build for minutes: the book, the batch courses, the nbgrader pipeline. Their tests are slow.
+SLOW_FIXTURES = {"book_site", "template_course", "graded_course"}
+
+
+# Session fixtures that several modules share: their users run on one worker, which builds them once.
+SHARED_FIXTURES = {"book_site": "book_site", "template_course": "batch_courses"}
+
+
+def xdist_group(item):
+    """The group whose tests run on one pytest-xdist worker (``--dist loadgroup``), or None.
+
+    Tests that time or load the machine (marked ``timing``) run one after another, never beside each
+    other; tests that share a module- or session-scoped fixture run where it is built, once; the
+    nbgrader pipeline is built per problem set, so each problem set's tests go together. Every other
+    test goes to whichever worker is free.
+    """
+    if item.get_closest_marker("timing"):
+        return "timing"
+    names = set(item.fixturenames)
+    if "graded_course" in names:
+        return f"pipeline-{next(problem_set(a) for a in ASSIGNMENTS if a in item.nodeid)}"
+    for fixture, group in SHARED_FIXTURES.items():
+        if fixture in names:
+            return group
+    definitions = getattr(item, "_fixtureinfo", None)
+    for name in names:
+        for fixturedef in (definitions.name2fixturedefs.get(name, ()) if definitions else ()):
+            if fixturedef.scope == "module":
+                return item.path.name
+    return None
+
+
+def pytest_collection_finish(session):
+    """On a pytest-xdist worker, write {test id: group} for the controller's scheduler (below)."""
+    if hasattr(session.config, "workerinput"):
+        groups = {item.nodeid: xdist_group(item) for item in session.items if xdist_group(item)}
+        path = run_folder(session.config) / f"xdist-groups-{session.config.workerinput['workerid']}.json"
+        path.write_text(json.dumps(groups), encoding="utf-8")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Tests of one group on one worker, the largest groups first (xdist's --dist loadgroup, which
+    reads the groups from the test ids that pytest 9 no longer lets it rewrite)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return worker_groups(config).get(nodeid) or nodeid
+
+    return GroupScheduling(config, log)
+
+
+@functools.cache
+def worker_groups(config):
+    """{test id: group}, as the workers wrote them (the scheduler asks once they all collected)."""
+    groups = {}
+    for path in sorted(run_folder(config).glob("xdist-groups-*.json")):
+        groups.update(json.loads(path.read_text(encoding="utf-8")))
+    return groups
+
+
+def run_folder(config):
+    """The run's temporary folder: the controller's, which holds each worker's folder."""
+    base = config._tmp_path_factory.getbasetemp()
+    return base.parent if hasattr(config, "workerinput") else base
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Under pytest-xdist, a test marked ``alone`` runs (fixtures included) while no other test runs."""
+    if not hasattr(item.config, "workerinput"):  # not an xdist worker: tests run one at a time anyway
+        yield
+        return
+    with machine_share(run_folder(item.config), exclusive=bool(item.get_closest_marker("alone"))):
+        yield
+
+
+@contextlib.contextmanager
+def machine_share(folder, exclusive):
+    """Hold the machine shared with the other workers' tests, or alone (waiting for theirs to end).
+
+    Two flock files in ``folder``: a turnstile that a worker waiting to run alone holds, so that the
+    others cannot keep starting tests ahead of it, and the machine itself, shared or exclusive.
+    """
+    import fcntl
+
+    with open(folder / "mcdl-tests.turnstile", "a") as turnstile, open(folder / "mcdl-tests.machine", "a") as machine:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(machine, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        finally:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(machine, fcntl.LOCK_UN)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -59,6 +172,26 @@ def book_site(tmp_path_factory):
     )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
     return out / "_build" / "html"
+
+
+def representative_wrong_submissions():
+    """Per problem set, the fewest wrong submissions of autograder/testdata/ that together fail every
+    test cell the table fails there (greedy: the one failing most cells not yet covered first, ties in
+    table order). Where a test repeats the table in a second mode only to compare the modes, these
+    show every check of every problem set failing in that mode."""
+    from autograder.testdata import WRONG_SUBMISSIONS
+
+    chosen = []
+    for assignment in ASSIGNMENTS:
+        table = [w for w in WRONG_SUBMISSIONS if w.assignment == assignment]
+        uncovered = set().union(*(w.fails for w in table))
+        while uncovered:
+            best = max(table, key=lambda w: (len(w.fails & uncovered), -table.index(w)))
+            chosen.append(best)
+            uncovered -= best.fails
+    assert {(w.assignment, cell) for w in chosen for cell in w.fails} == {
+        (w.assignment, cell) for w in WRONG_SUBMISSIONS for cell in w.fails}
+    return chosen
 
 
 def source_path(assignment):
@@ -86,8 +219,44 @@ def visible_part(code):
     return visible
 
 
-def run_test_cells(assignment, replacements=None, *, visible_only=False):
-    """Run the solution's answers (with some replaced) against every test cell, locally.
+def names_reached(function, namespace):
+    """The global names ``function`` reads, and those of the functions of ``namespace`` it reaches."""
+    reached, pending = set(), [function.__code__]
+    while pending:
+        code = pending.pop()
+        pending += [const for const in code.co_consts if isinstance(const, types.CodeType)]
+        for name in set(code.co_names) - reached:
+            reached.add(name)
+            if isinstance(namespace.get(name), types.FunctionType):
+                pending.append(namespace[name].__code__)
+    return reached
+
+
+def cells_reached(assignment, replacements):
+    """The test cells whose function ``replacements`` (answer cells' code) replaces or reaches, or None
+    (every cell) when a replacement does more than define functions and import.
+
+    Every other cell runs the solution's code: its verdict is the solution's.
+    """
+    trees = [ast.parse(code) for code in replacements.values()]
+    if not all(isinstance(node, (ast.FunctionDef, ast.Import, ast.ImportFrom)) for tree in trees for node in tree.body):
+        return None
+    replaced = {node.name for tree in trees for node in tree.body if isinstance(node, ast.FunctionDef)}
+    namespace = notebooks.answer_namespace(source_path(assignment))
+    for code in replacements.values():
+        exec(code, namespace)
+    answers = notebooks.answer_cells(notebooks.load(source_path(assignment)))
+    reached = set()
+    for grade_id in graded_cells(assignment):
+        function = function_of(grade_id.removeprefix("test_"), answers)
+        if function is None or function in replaced or replaced & names_reached(namespace[function], namespace):
+            reached.add(grade_id)
+    return reached
+
+
+def run_test_cells(assignment, replacements=None, *, visible_only=False, only=None):
+    """Run the solution's answers (with some replaced) against every test cell (or those in ``only``),
+    locally.
 
     visible_only: run each cell as a student does, without its hidden tests
     and without the course secret.
@@ -100,6 +269,8 @@ def run_test_cells(assignment, replacements=None, *, visible_only=False):
     secret = assignments.using_secret(None) if visible_only else contextlib.nullcontext()
     with secret, contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
         for grade_id, (code, _) in graded_cells(assignment).items():
+            if only is not None and grade_id not in only:
+                continue
             try:
                 exec(visible_part(code) if visible_only else code, dict(namespace))
                 results[grade_id] = None

@@ -25,7 +25,8 @@ from autograder.results import read_results
 from autograder.testdata import claims_a_huge_reply, returns_a_gigabyte, sleeping
 from autograder.testdata.filling import filled, reference_answers, submit
 
-pytestmark = pytest.mark.slow
+# The sleepers' batch is timed against the right one's: no other test may run meanwhile.
+pytestmark = [pytest.mark.slow, pytest.mark.timing, pytest.mark.alone]
 
 MEMORY_ATTACKS = {
     "gigabyte": {"numerical_gradient": returns_a_gigabyte("numerical_gradient(f, X, h=1e-6)")},

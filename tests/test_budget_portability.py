@@ -20,6 +20,8 @@ import sys
 import pytest
 from conftest import ROOT, TEST_SECRET
 
+pytestmark = [pytest.mark.slow, pytest.mark.timing]  # every kernel's versions graded under each BLAS kernel
+
 PROBE = r"""
 import json, sys
 sys.path.insert(0, sys.argv[1])

@@ -4,8 +4,9 @@ Every test runs its command under tests/tools/docker_seccomp.py: a seccomp filte
 that refuses `unshare`, `setns`, `clone3` and `clone` with a namespace flag,
 as Docker's default profile does, so bubblewrap cannot start. The default
 isolation then refuses to grade, and says what to do; the isolation mode
-"container" grades the wrong-submission table and the attack table with the
-verdicts bubblewrap gives (tests/test_wrong_submissions.py, run as it is).
+"container" grades the attack table and a representative of every failing check of
+the wrong-submission table with the verdicts bubblewrap gives (tests/test_wrong_submissions.py, run as
+it is; the whole table with `pytest -m exhaustive`).
 """
 
 import os
@@ -13,10 +14,12 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, representative_wrong_submissions
 
 from autograder import course
+from autograder.testdata import RIGHT_VARIANTS
 
+WRONG_TESTS = "tests/test_wrong_submissions.py"
 UNDER_DOCKER_SECCOMP = [sys.executable, str(ROOT / "tests" / "tools" / "docker_seccomp.py")]
 WORKER_PROBE = """
 import numpy as np
@@ -53,9 +56,12 @@ def test_container_mode_grades_under_the_filter():
 
 
 def wrong_submission_tests_in_container_mode(selection, at_least):
-    """Run tests/test_wrong_submissions.py's ``selection`` under the filter, in container mode."""
-    tests = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_wrong_submissions.py",
-                 "-k", selection], MCDL_ISOLATION="container")
+    """Run tests/test_wrong_submissions.py's ``selection`` (a -k expression or a list of test ids) under
+    the filter, in container mode, in one process (-n 0: this test's own worker is the one it has)."""
+    tests_of = ["-k", selection] if isinstance(selection, str) else [f"{WRONG_TESTS}::{test}" for test in selection]
+    tests = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
+                 *(["tests/test_wrong_submissions.py"] if isinstance(selection, str) else []), *tests_of],
+                MCDL_ISOLATION="container")
     assert tests.returncode == 0, tests.stdout[-5000:]
     summary = tests.stdout.strip().splitlines()[-1]
     assert " passed" in summary and " failed" not in summary, summary
@@ -63,10 +69,25 @@ def wrong_submission_tests_in_container_mode(selection, at_least):
     assert os.environ.get("MCDL_ISOLATION", "bubblewrap") == "bubblewrap"  # this suite's own grading: bubblewrap
 
 
+@pytest.mark.slow
 def test_container_mode_gives_the_verdicts_of_bubblewrap_on_every_attack():
     wrong_submission_tests_in_container_mode("trusted_check or attack_loses", at_least=9 + 27)
 
 
 @pytest.mark.slow
+def test_container_mode_gives_the_verdicts_of_bubblewrap_on_every_failing_check():
+    """Container mode changes how a worker is isolated, not what a check measures: a representative
+    of each failing check of each problem set (conftest's ``representative_wrong_submissions``,
+    48 of the 80 today),
+    every right answer in another form, and (in the test above) every attack are enough to show it
+    gives bubblewrap's verdicts. The whole table: ``pytest -m exhaustive``."""
+    tests = [f"test_wrong_submission_loses_exactly_its_cells[{w.assignment}-{w.name}]"
+             for w in representative_wrong_submissions()]
+    tests += [f"test_right_answers_in_other_forms_score_full_marks[{w.assignment}-{w.name}]" for w in RIGHT_VARIANTS]
+    wrong_submission_tests_in_container_mode(tests, at_least=len(tests))
+
+
+@pytest.mark.slow
+@pytest.mark.exhaustive
 def test_container_mode_gives_the_verdicts_of_bubblewrap_on_every_wrong_submission():
     wrong_submission_tests_in_container_mode("wrong_submission_loses or other_forms", at_least=80)

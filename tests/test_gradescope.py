@@ -26,6 +26,8 @@ from autograder import course
 from autograder.testdata import ATTACKS
 from autograder.testdata.filling import filled, reference_answers, submit
 
+pytestmark = pytest.mark.slow  # a course, its zip and eight gradings under the filter
+
 UNDER_DOCKER_SECCOMP = [sys.executable, str(ROOT / "tests" / "tools" / "docker_seccomp.py")]
 ATTACK = next(a for a in ATTACKS if a.assignment == PS01)
 TOP_LEVEL = {"score", "execution_time", "output", "output_format", "test_output_format", "test_name_format",

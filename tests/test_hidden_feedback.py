@@ -102,6 +102,7 @@ def test_the_detector_finds_entries_as_numpy_prints_them():
     assert not leaked(entries, ["raised ValueError: array([[-#.#, #.#]])", "got 1.2345e+07, shape (10, 200)"])
 
 
+@pytest.mark.slow  # each attack graded by the trusted grader with every array recorded
 @pytest.mark.parametrize("attack", [*HIDDEN_INPUT_ATTACKS, PRINTS_INPUTS], ids=lambda a: a.name)
 def test_feedback_on_hidden_cases_holds_no_input_or_expected_entry(attack, recorded):
     verdicts, notes = graded(attack)

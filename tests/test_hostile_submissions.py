@@ -32,6 +32,8 @@ from autograder.results import read_results
 from autograder.testdata import by_assignment
 from autograder.testdata.filling import filled, reference_answers, submit
 
+pytestmark = pytest.mark.slow  # batches of hostile folders through mcdl grade and nbgrader
+
 PS01 = "ps01_gradient_checking"
 NOTEBOOK = f"{PS01}.ipynb"
 CANARY = "CANARY-7f3a9c1e-the-target-of-a-link"

@@ -16,6 +16,7 @@ def significant_lines(blocks):
     return {line.strip() for block in blocks for line in block.splitlines() if len(line.strip()) >= 16}
 
 
+@pytest.mark.slow  # nbgrader releases the nine problem sets
 def test_exercises_are_what_the_release_command_writes():
     fresh = course.release_in_copy(ROOT)
     try:
@@ -41,6 +42,7 @@ def test_release_answer_cells_are_stubs(assignment):
         assert "raise NotImplementedError" in code
 
 
+@pytest.mark.slow
 def test_mcdl_release_acts_on_the_course_folder_it_runs_in(tmp_path):
     """Run in a copy of the course, `mcdl release` writes the copy's exercises/, not the installed checkout's."""
     assignment = ASSIGNMENTS[0]

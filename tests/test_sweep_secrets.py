@@ -31,6 +31,7 @@ FALSE_FAILURES_BEFORE = {
 }
 
 
+@pytest.mark.slow  # every hidden check of the set under 10 secrets
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_right_answers_pass_under_a_sample_of_secrets(assignment):
     result = sweep_secrets.sweep(assignment, sweep_secrets.secret_names(0, SAMPLE))

@@ -23,6 +23,9 @@ from conftest import ROOT
 
 from autograder.budgets import VISIBLE_MARGIN
 
+# Four fresh processes time every version; the competing process is the load they are checked under.
+pytestmark = [pytest.mark.slow, pytest.mark.timing]
+
 PROBE = r"""
 import importlib, json, sys
 sys.path.insert(0, sys.argv[1])

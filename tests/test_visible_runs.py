@@ -1,7 +1,8 @@
 """A student's visible run and grading run the code the same way.
 
 Every submission of the table (and the solution) is checked on the visible
-cases twice: with its functions as plain local functions, as in a student's
+cases twice (a submission on the checks whose function it replaces or reaches; the others run the
+solution's code, which the solution's run checks): with its functions as plain local functions, as in a student's
 own kernel, and with the same functions in the grading sandbox. Each check
 must give the same verdict both ways, and the same message wherever the
 message does not carry a measurement (memory and time differ between a
@@ -13,7 +14,7 @@ import linecache
 import re
 
 import pytest
-from conftest import ASSIGNMENTS, graded_cells, source_path
+from conftest import ASSIGNMENTS, cells_reached, graded_cells, source_path
 
 from autograder import notebooks
 from autograder.assignments import using_secret
@@ -21,6 +22,8 @@ from autograder.checks import GradingFailure
 from autograder.sandbox.remote import Sandbox
 from autograder.testdata import WRONG_SUBMISSIONS
 from autograder.trusted import function_of
+
+pytestmark = pytest.mark.slow  # every submission in a sandbox, time budgets included
 
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 
@@ -40,7 +43,12 @@ def verdict(check, func):
 
 
 def visible_verdicts(assignment, replacements=None):
-    """{check: (verdict in a plain namespace, verdict in the sandbox)} on the visible cases."""
+    """{check: (verdict in a plain namespace, verdict in the sandbox)} on the visible cases.
+
+    With ``replacements`` that only define functions, only the checks whose function is replaced or
+    reaches a replaced one: the others run the solution's code, whose verdicts the solution's own run
+    gives both ways.
+    """
     import importlib
 
     module = importlib.import_module(f"autograder.assignments.{assignment}")
@@ -51,6 +59,7 @@ def visible_verdicts(assignment, replacements=None):
         file = f"<answer cell {cell}>"
         linecache.cache[file] = (len(code), None, code.splitlines(True), file)
         exec(compile(code, file, "exec"), namespace)
+    reached = cells_reached(assignment, replacements) if replacements else None
     box = Sandbox(answers, call_seconds=20)
     results = {}
     try:
@@ -58,6 +67,8 @@ def visible_verdicts(assignment, replacements=None):
             for test_id in graded_cells(assignment):
                 check_name = test_id.removeprefix("test_")
                 function = function_of(check_name, answers)
+                if reached is not None and test_id not in reached:
+                    continue
                 check = getattr(module, check_name)
                 results[check_name] = (verdict(check, namespace[function]), verdict(check, box.function(function)))
     finally:
@@ -74,6 +85,8 @@ def test_visible_checks_give_the_same_verdict_locally_and_in_the_sandbox(wrong, 
     assignments = ASSIGNMENTS if wrong is None else [wrong.assignment]
     for assignment in assignments:
         results = visible_verdicts(assignment, wrong.answers if wrong else None)
+        assert results and (wrong is None or any(f"test_{check}" in wrong.fails for check in results)
+                            or not wrong.fails), sorted(results)
         for check, (local, sandboxed) in results.items():
             if MEASURED.search(check):
                 assert (local == "passed") == (sandboxed == "passed"), (check, local, sandboxed)

@@ -23,6 +23,7 @@ from autograder.testdata.filling import filled, reference_answers
 
 NBGRADER = str(Path(sys.executable).parent / "nbgrader")
 MCDL = str(Path(sys.executable).parent / "mcdl")
+pytestmark = [pytest.mark.slow, pytest.mark.timing]  # submit to feedback within 60 s
 
 
 class Exchange:

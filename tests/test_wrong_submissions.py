@@ -13,6 +13,8 @@ from autograder import kinds, notebooks
 from autograder.testdata import ATTACKS, RIGHT_VARIANTS, WRONG_SUBMISSIONS, ps04, ps05
 from autograder.trusted import grade_answers
 
+pytestmark = pytest.mark.slow  # the whole table through the trusted grader: 7 CPU-minutes
+
 
 def trusted_verdicts(assignment, replacements=None, **options):
     reference = notebooks.answer_cells(notebooks.load(source_path(assignment)))
