@@ -21,13 +21,13 @@ from autograder.testdata import by_assignment
 from autograder.testdata.filling import filled, reference_answers, submit
 
 PS01 = "ps01_gradient_checking"
-WRONG = by_assignment(PS01)
+WRONG = by_assignment(PS01)[:7]  # the batch's figures (20 students) count these 7
 BROKEN = "zz_broken_upload"  # not a notebook: its grading fails, the others go on
 LATE = "zz_late_student"  # submitted after the batch was graded
 
 
 def batch_submissions(release, reference):
-    """{student: notebook}: 7 right, 3 blank, the 7 wrong submissions of ps01 and 3 of them again (20)."""
+    """{student: notebook}: 7 right, 3 blank, the first 7 wrong submissions of ps01 and 3 of them again (20)."""
     notebooks_by_student = {f"right_{i:02d}": filled(release, reference) for i in range(7)}
     notebooks_by_student.update({f"blank_{i:02d}": release for i in range(3)})
     for copy, wrongs in (("a", WRONG), ("b", WRONG[:3])):

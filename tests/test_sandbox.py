@@ -398,6 +398,8 @@ def test_code_that_waits_is_stopped_by_the_idle_budget_in_its_time(name):
         sandbox.close()
 
 
+@pytest.mark.timing
+@pytest.mark.alone  # the busy processes are its own: another test's would add to them
 def test_code_that_computes_is_not_idle_even_beside_busy_processes():
     """Waiting for a CPU is not idling: with three processes spinning beside it on this machine's
     cores, a worker that computes gathers almost no idle time."""

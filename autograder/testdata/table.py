@@ -34,6 +34,8 @@ class WrongSubmission:
         loses points declares it; its precision, named / located / generic, is counted).
     output: for a mistake in one output of a kernel that returns several ("J", "dW", "db", "dalphas"),
         that output: the entry must lose only that output's cells (``OUTPUT_CELLS`` of its module).
+    past_the_call_limit: one call takes longer than grading allows a call (minutes in a student's own
+        run): its verdict is the call limit's, so the visible time estimates leave it out.
     """
 
     name: str
@@ -44,6 +46,7 @@ class WrongSubmission:
     notes: str = field(default="")
     kind: str | None = None
     output: str | None = None
+    past_the_call_limit: bool = False
 
 
 @dataclass(frozen=True)
