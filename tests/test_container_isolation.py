@@ -78,7 +78,7 @@ def test_container_mode_gives_the_verdicts_of_bubblewrap_on_every_attack():
 def test_container_mode_gives_the_verdicts_of_bubblewrap_on_every_failing_check():
     """Container mode changes how a worker is isolated, not what a check measures: a representative
     of each failing check of each problem set (conftest's ``representative_wrong_submissions``,
-    48 of the 80 today),
+    52 of the 124 today),
     every right answer in another form, and (in the test above) every attack are enough to show it
     gives bubblewrap's verdicts. The whole table: ``pytest -m exhaustive``."""
     tests = [f"test_wrong_submission_loses_exactly_its_cells[{w.assignment}-{w.name}]"
