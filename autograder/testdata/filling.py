@@ -4,15 +4,14 @@ import json
 import re
 
 from autograder import notebooks
-from autograder.testdata.table import SOLUTIONS
+from autograder.testdata.table import solution_answers
 
 _SOLUTION_MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.M)
 
 
 def reference_answers(assignment):
     """{grade_id: code}: the solution notebook's answer cells, without nbgrader's solution markers."""
-    answers = notebooks.answer_cells(notebooks.load(SOLUTIONS / assignment / f"{assignment}.ipynb"))
-    return {grade_id: _SOLUTION_MARKER.sub("", code) for grade_id, code in answers.items()}
+    return {grade_id: _SOLUTION_MARKER.sub("", code) for grade_id, code in solution_answers(assignment).items()}
 
 
 def filled(release, answers):

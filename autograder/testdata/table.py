@@ -56,15 +56,20 @@ class Attack(WrongSubmission):
     mutate: object = None
 
 
+def solution_answers(assignment):
+    """{grade_id: code} of the solution notebook's answer cells, nbgrader's solution markers included."""
+    from autograder.notebooks import answer_cells, load
+
+    return answer_cells(load(SOLUTIONS / assignment / f"{assignment}.ipynb"))
+
+
 def reference_answer(assignment, function, *edits):
     """The reference answer cell of ``function``, with each ``(old, new)`` edit made once.
 
     Each ``old`` must occur in the answer, so that a changed solution breaks the table loudly
     instead of leaving an entry that silently equals the reference.
     """
-    from autograder.notebooks import answer_cells, load
-
-    code = answer_cells(load(SOLUTIONS / assignment / f"{assignment}.ipynb"))[function]
+    code = solution_answers(assignment)[function]
     for old, new in edits:
         if old not in code:
             raise ValueError(f"{assignment}.{function}: the reference answer has no {old!r}")
