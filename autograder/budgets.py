@@ -26,8 +26,10 @@ student's own run has no reference: it estimates the ratio from the kernel's
 floor, timed the same way (``estimated_ratio``).
 """
 
+import _thread
 import contextlib
 import contextvars
+import threading
 import time
 import tracemalloc
 from dataclasses import dataclass
@@ -367,19 +369,67 @@ def _harness_seconds(reference, value, args, name):
 VISIBLE_MARGIN = 1.5
 
 
-def _cpu_seconds(func, args, name):
-    """CPU seconds of one call of ``func`` on copies of ``args``.
+def _cpu_seconds(func, args, name, stop_past=None):
+    """(CPU seconds of one call of ``func`` on copies of ``args``, whether it was stopped).
 
     A sandboxed function reports its worker's CPU time; a local one is timed
-    by this process's CPU clock, which other processes cannot slow.
+    by this process's CPU clock, which other processes cannot slow, and is
+    stopped once it has used ``stop_past`` CPU seconds (``_stopped_past``).
     """
     copies = tuple(checks.private_copy(a) for a in args)
     if hasattr(func, "run"):
-        return _timed_call(func, copies, name)[1]
+        return _timed_call(func, copies, name)[1], False
     start = time.process_time()
-    with checks.reported_as(name, func, args):
+    with checks.reported_as(name, func, args), _stopped_past(stop_past) as stopped:
         checks.invoke(func, copies)
-    return time.process_time() - start
+    return time.process_time() - start, stopped["stopped"]
+
+
+@contextlib.contextmanager
+def _stopped_past(cpu_seconds):
+    """Stop the block once this process has used ``cpu_seconds`` of CPU time in it (None: never).
+
+    A watching thread interrupts the main thread (``_thread.interrupt_main``, on every platform)
+    between two of its Python steps; the block's KeyboardInterrupt is then swallowed and the
+    yielded {"stopped": True} says so. A Ctrl-C of the student's own still stops everything. Off
+    the main thread, or where SIGINT is ignored, the block runs to its end.
+    """
+    state = {"stopped": False}
+    if cpu_seconds is None or threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+    lock, done, start = threading.Lock(), threading.Event(), time.process_time()
+
+    def watch():
+        while not done.wait(STOP_POLL_SECONDS):
+            with lock:
+                if not done.is_set() and time.process_time() - start > cpu_seconds:
+                    state["stopped"] = True
+                    _thread.interrupt_main()
+                    return
+
+    watcher = threading.Thread(target=watch, name="mcdl-time-watch", daemon=True)
+    watcher.start()
+    try:
+        try:
+            yield state
+        except KeyboardInterrupt:
+            if not state["stopped"]:
+                raise
+            return
+        finally:
+            with lock:
+                done.set()
+            watcher.join()
+        deadline = time.monotonic() + 1.0
+        while state["stopped"] and time.monotonic() < deadline:
+            time.sleep(0.001)  # stopped as the block ended: the interrupt arrives here, not in the caller
+    except KeyboardInterrupt:
+        if not state["stopped"]:
+            raise
+
+
+STOP_POLL_SECONDS = 0.05
 
 
 def _floor_seconds(floor, args):
@@ -422,7 +472,8 @@ def one_blas_thread():
 
 
 def estimated_ratio(func, budget, make_args, *, name, repeats=5):
-    """(estimated ratio to the reference, student's median seconds, floor's median seconds, one thread?).
+    """(estimated ratio to the reference, student's median seconds, floor's median seconds, one thread?,
+    stopped?: the first call was stopped past ``CLEARLY_TOO_SLOW`` times the budget).
 
     The student's kernel and the floor run alternately on the same inputs, as
     grading runs a kernel: on one BLAS thread and timed in CPU seconds, so
@@ -439,22 +490,27 @@ def estimated_ratio(func, budget, make_args, *, name, repeats=5):
     fast (``check_time_budget`` says so).
     """
     args = make_args(0)
-    own, floor = [], []
+    own, floor, stopped = [], [], False
     _keep_freed_memory()
     with one_blas_thread() as single:
-        for round_ in range(repeats + 1):
-            seconds = _cpu_seconds(func, args, name), _floor_seconds(budget.floor, args)
-            if round_ or seconds[0] > CLEARLY_TOO_SLOW * budget.ratio * seconds[1] * budget.reference_over_floor:
-                own.append(seconds[0])  # the first round warms up, unless it is far past the budget already:
-                floor.append(seconds[1])  # then more rounds (of minutes each) would only make the student wait
-            if not round_ and own:
-                break
+        # The first round warms up, unless the kernel is far past its budget already: then more
+        # rounds (of minutes each) would only make the student wait, and so would the rest of its call.
+        first_floor = _floor_seconds(budget.floor, args)
+        clearly_too_slow = CLEARLY_TOO_SLOW * budget.ratio * budget.reference_over_floor * first_floor
+        first, stopped = _cpu_seconds(func, args, name, stop_past=max(clearly_too_slow, STOP_AT_LEAST_SECONDS))
+        if stopped or first > clearly_too_slow:
+            own, floor = [first], [first_floor]
+        else:
+            for _ in range(repeats):
+                own.append(_cpu_seconds(func, args, name)[0])
+                floor.append(_floor_seconds(budget.floor, args))
     own_median, floor_median = float(np.median(own)), float(np.median(floor))
-    return own_median / floor_median / budget.reference_over_floor, own_median, floor_median, single
+    return own_median / floor_median / budget.reference_over_floor, own_median, floor_median, single, stopped
 
 
 NOT_JUDGED = "cannot be judged on this machine"
-CLEARLY_TOO_SLOW = 20  # times the budget: a student's own run stops timing a kernel whose first call is this slow
+CLEARLY_TOO_SLOW = 20  # times the budget: a student's own run stops a kernel's first call this slow, and times no more
+STOP_AT_LEAST_SECONDS = 2.0  # of CPU time: a call is never stopped sooner
 FAR_PAST_THE_BUDGET = 3  # times the budget: grading times one round only of a kernel this slow
 
 
@@ -558,11 +614,13 @@ def check_time_budget(func, reference, make_args, budget, *, name, advice=TIME_A
     if reference is None:
         if budget.floor is None:
             return None
-        estimate, own, floor, single = estimated_ratio(func, budget, make_args, name=name)
+        estimate, own, floor, single, stopped = estimated_ratio(func, budget, make_args, name=name)
         _record(estimate, VISIBLE_MARGIN * budget.ratio)
         if estimate > VISIBLE_MARGIN * budget.ratio:
+            took = (f"it was stopped unfinished after {own:.1f} s of CPU time {_threads(single)}, more than"
+                    if stopped else f"it took {own * 1e3:.1f} ms of CPU time {_threads(single)}, about")
             raise GradingFailure(
-                f"{name} is too slow: it took {own * 1e3:.1f} ms of CPU time {_threads(single)}, about "
+                f"{name} is too slow: {took} "
                 f"{estimate:.1f} times the reference kernel's time (estimated on this machine from the "
                 f"{floor * 1e3:.1f} ms of the work no kernel can avoid); the budget is {budget.ratio:g} times. "
                 f"{advice}", kind="too_slow")

@@ -17,7 +17,7 @@ import secrets
 import time
 
 from autograder import answer_rules, budgets, checks
-from autograder.assignments import using_secret
+from autograder.assignments import function_of, using_secret
 from autograder.diagnostics import concealing_values
 from autograder.errors import GradingFailure, SandboxError, StudentError
 from autograder.kinds import UNKNOWN
@@ -36,12 +36,6 @@ def _failed(message, kind, measurement=None, detail=None):
     if kind is None:
         log.warning("a failure was raised without its kind: %s", message)
     return Verdict(False, message, kind=kind or UNKNOWN, detail=detail, **(measurement or {}))
-
-
-def function_of(check_name, functions):
-    """The graded function a check is about: the longest name that prefixes it."""
-    matches = [f for f in functions if check_name.startswith(f + "_")]
-    return max(matches, key=len) if matches else None
 
 
 def _run_check(check, student, reference):

@@ -4,7 +4,9 @@ Run as a program (``python scripts/visible_verdicts.py [ASSIGNMENT ...] [--only 
 prints them as JSON:
 {assignment: {submission: [failing test cells]}}, "solution" being the solution notebook's own
 answers. Each run is what a student's notebook does (``autograder.notebook_check``): the
-answer cells, then the visible part of each test cell, without the course secret.
+answer cells, then the visible part of each test cell, without the course secret. A submission
+runs the test cells its functions reach (``autograder.testdata.reach``); every other cell runs the
+solution's code, and has the solution's verdict.
 
 It needs no pytest, only NumPy and the course's package, so that the platform test
 (tests/test_platforms.py) and scripts/check_numpy_versions.py can run it in another
@@ -28,6 +30,30 @@ def _failing(notebook, extra_code=()):
     return sorted(failing) + sorted(f"answer cell {g}" for g in broken)
 
 
+def _with_test_cells(notebook, kept):
+    """The notebook without the graded test cells that are not in ``kept`` (None: all kept)."""
+    from autograder import notebooks
+
+    def wanted(cell):
+        meta = notebooks.nbgrader_meta(cell)
+        return kept is None or not meta.get("grade") or meta["grade_id"] in kept
+
+    return {**notebook, "cells": [cell for cell in notebook["cells"] if wanted(cell)]}
+
+
+def _submission_failing(notebook, submission, solution_failing):
+    """The failing cells of ``submission``: those it reaches, run; the others, the solution's."""
+    from autograder.testdata.reach import cells_reached
+
+    reached = cells_reached(submission.assignment, submission.answers)
+    failing = _failing(_with_test_cells(notebook, reached), tuple(submission.answers.values()))
+    if reached is None:
+        return failing
+    broken = [c for c in failing if c.startswith("answer cell")]
+    inherited = [c for c in solution_failing if c.split(" (")[0] not in reached and not c.startswith("answer cell")]
+    return sorted(set(failing) - set(broken) | set(inherited)) + broken
+
+
 def visible_verdicts(assignments=None, submissions=None):
     """{assignment: {"solution" or submission name: sorted failing test cells}}.
 
@@ -44,7 +70,8 @@ def visible_verdicts(assignments=None, submissions=None):
         verdicts[assignment] = {"solution": _failing(notebook)}
         for submission in wrong:
             if submission.assignment == assignment and (submissions is None or submission.name in submissions):
-                verdicts[assignment][submission.name] = _failing(notebook, tuple(submission.answers.values()))
+                verdicts[assignment][submission.name] = _submission_failing(notebook, submission,
+                                                                            verdicts[assignment]["solution"])
     return verdicts
 
 

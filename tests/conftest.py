@@ -1,6 +1,5 @@
 """Shared helpers of the test suite."""
 
-import ast
 import contextlib
 import functools
 import io
@@ -8,13 +7,11 @@ import json
 import os
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import pytest
 
 from autograder import assignments, course, notebooks, secret
-from autograder.trusted import function_of
 
 # Hidden cases and budget inputs derive from the course secret: the tests use their
 # own (the environment variable also reaches nbgrader run in a subprocess).
@@ -29,6 +26,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "timing: measures times or loads the machine: such tests run one after "
                                        "another on one pytest-xdist worker")
     config.addinivalue_line("markers", "alone: runs while no other test runs (a ratio of two wall-clock times)")
+    config.addinivalue_line("markers", "table: reads tests/graded_table.py's gradings: a problem set's such tests run "
+                                       "on one pytest-xdist worker, which grades each entry once")
     for assignment in ASSIGNMENTS:
         config.addinivalue_line("markers", f"{problem_set(assignment)}: a test about {assignment} "
                                            f"(select one problem set's tests with -m {problem_set(assignment)})")
@@ -66,7 +65,8 @@ def xdist_group(item):
 
     Tests that time or load the machine (marked ``timing``) run one after another, never beside each
     other; tests that share a module- or session-scoped fixture run where it is built, once; the
-    nbgrader pipeline is built per problem set, so each problem set's tests go together. Every other
+    nbgrader pipeline is built per problem set, so each problem set's tests go together, and so do
+    those that read a problem set's gradings of the wrong-submission table (``table``). Every other
     test goes to whichever worker is free.
     """
     if item.get_closest_marker("timing"):
@@ -74,6 +74,8 @@ def xdist_group(item):
     names = set(item.fixturenames)
     if "graded_course" in names:
         return f"pipeline-{next(problem_set(a) for a in ASSIGNMENTS if a in item.nodeid)}"
+    if item.get_closest_marker("table"):
+        return f"table-{next(problem_set(a) for a in ASSIGNMENTS if a in item.nodeid)}"
     for fixture, group in SHARED_FIXTURES.items():
         if fixture in names:
             return group
@@ -217,41 +219,6 @@ def visible_part(code):
     visible = notebooks.HIDDEN_BLOCK.sub("", code)
     assert "grader." in visible and "HIDDEN" not in visible, code
     return visible
-
-
-def names_reached(function, namespace):
-    """The global names ``function`` reads, and those of the functions of ``namespace`` it reaches."""
-    reached, pending = set(), [function.__code__]
-    while pending:
-        code = pending.pop()
-        pending += [const for const in code.co_consts if isinstance(const, types.CodeType)]
-        for name in set(code.co_names) - reached:
-            reached.add(name)
-            if isinstance(namespace.get(name), types.FunctionType):
-                pending.append(namespace[name].__code__)
-    return reached
-
-
-def cells_reached(assignment, replacements):
-    """The test cells whose function ``replacements`` (answer cells' code) replaces or reaches, or None
-    (every cell) when a replacement does more than define functions and import.
-
-    Every other cell runs the solution's code: its verdict is the solution's.
-    """
-    trees = [ast.parse(code) for code in replacements.values()]
-    if not all(isinstance(node, (ast.FunctionDef, ast.Import, ast.ImportFrom)) for tree in trees for node in tree.body):
-        return None
-    replaced = {node.name for tree in trees for node in tree.body if isinstance(node, ast.FunctionDef)}
-    namespace = notebooks.answer_namespace(source_path(assignment))
-    for code in replacements.values():
-        exec(code, namespace)
-    answers = notebooks.answer_cells(notebooks.load(source_path(assignment)))
-    reached = set()
-    for grade_id in graded_cells(assignment):
-        function = function_of(grade_id.removeprefix("test_"), answers)
-        if function is None or function in replaced or replaced & names_reached(namespace[function], namespace):
-            reached.add(grade_id)
-    return reached
 
 
 def run_test_cells(assignment, replacements=None, *, visible_only=False, only=None):

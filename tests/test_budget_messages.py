@@ -2,6 +2,10 @@
 no tracemalloc/resident pair (that is the instructors' detail); and a kernel that loops over its
 batch hears of the loop first, with the loop's advice rather than advice about arrays it never builds."""
 
+import _thread
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -93,3 +97,60 @@ def test_within_one_grading_the_loop_counts_are_taken_once_for_the_memory_and_th
         assert budgets.loop_counts_of(kernel, RULE, arguments, name="rowwise") == first
     budgets.loop_counts_of(kernel, RULE, arguments, name="rowwise")
     assert len(counted) == 4  # two calls (scale 1 and 2) inside, two again outside the shared block
+
+
+# --- a student's own run stops a first call far past the budget ---------------------------------------
+
+def _spins_for(seconds):
+    def kernel(A):
+        end = time.process_time() + seconds
+        while time.process_time() < end:  # Python steps, which an interrupt can come between
+            A = A + 0.0
+        return A
+    return kernel
+
+
+def test_a_first_call_far_past_the_budget_is_stopped_unfinished():
+    budget = budgets.TimeBudget(ratio=2.0, floor=lambda A: A + 0.0)
+    make_args = lambda round_: (np.ones(1000),)  # noqa: E731
+    start = time.process_time()
+    with pytest.raises(GradingFailure, match=r"endless is too slow: it was stopped unfinished after 2\.\d s of CPU "
+                                             r"time on one thread, more than \d+\.\d times") as caught:
+        budgets.check_time_budget(_spins_for(3600), None, make_args, budget, name="endless")
+    assert caught.value.kind == "too_slow"
+    assert budgets.STOP_AT_LEAST_SECONDS <= time.process_time() - start < budgets.STOP_AT_LEAST_SECONDS + 1.5
+
+
+def test_a_call_that_ends_near_its_stop_leaves_no_interrupt_behind():
+    # Calls ending just before, at and after the moment the watcher stops them: whichever wins, the
+    # interrupt never escapes the block, and "stopped" says whether it came.
+    outcomes = set()
+    for seconds in np.linspace(0.05, 0.25, 25):
+        with budgets._stopped_past(0.15) as state:
+            _spins_for(seconds)(np.ones(10))
+        for _ in range(2000):  # steps after the block, where a late interrupt would land
+            pass
+        outcomes.add(state["stopped"])
+    assert outcomes == {True, False}
+
+
+def test_a_students_own_ctrl_c_still_stops_the_call():
+    with pytest.raises(KeyboardInterrupt):
+        with budgets._stopped_past(60.0) as state:
+            _thread.interrupt_main()
+            _spins_for(1.0)(np.ones(10))
+    assert state["stopped"] is False
+
+
+def test_off_the_main_thread_a_call_is_never_interrupted():
+    seen = {}
+
+    def run():
+        with budgets._stopped_past(0.05) as state:
+            _spins_for(0.3)(np.ones(10))
+        seen["stopped"] = state["stopped"]
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    assert seen == {"stopped": False}

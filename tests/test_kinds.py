@@ -7,9 +7,10 @@ import ast
 from collections import Counter
 
 import pytest
-from conftest import ASSIGNMENTS, ROOT, TEST_SECRET, source_path
+from conftest import ASSIGNMENTS, ROOT
+from graded_table import LIMITS, graded_entry, trusted_verdicts
 
-from autograder import kinds, notebooks, report, trusted
+from autograder import kinds, report, trusted
 from autograder.diagnostics import diagnose
 from autograder.errors import GradingFailure, SandboxError
 from autograder.results import SubmissionResult
@@ -78,15 +79,9 @@ def test_no_regular_expression_reads_a_failure_message():
 
 
 def failed_verdicts(wrong):
-    """{test id: Verdict} of the cells ``wrong`` must lose, graded by the trusted procedure.
-
-    Without the notebook's time budget: under load it may stop a slow kernel before its time
-    budget finds it too slow, and the kinds of two runs would differ for that reason alone.
-    """
-    reference = notebooks.answer_cells(notebooks.load(source_path(wrong.assignment)))
-    limits = {"notebook_time_multiple": None, "notebook_idle_floor_seconds": None}
-    verdicts, _ = trusted.grade_answers(wrong.assignment, {**reference, **wrong.answers}, sorted(wrong.fails),
-                                        reference, secret=TEST_SECRET, limits=limits)
+    """{test id: Verdict} of the cells ``wrong`` must lose, graded by the trusted procedure as
+    tests/test_wrong_submissions.py grades it (``graded_table.LIMITS``)."""
+    verdicts, _ = trusted_verdicts(wrong.assignment, wrong.answers, wrong.fails, limits=LIMITS)
     return verdicts
 
 
@@ -111,11 +106,14 @@ def reworded(monkeypatch):
     monkeypatch.setattr(trusted, "_failed", shouting_verdict)
 
 
-@pytest.mark.slow  # 2 minutes for the nine sets on a 2-core machine shared with other runs
+@pytest.mark.slow  # the table graded once more, on the cells each entry loses
+@pytest.mark.table
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_rewording_every_failure_message_leaves_the_mistake_counts(assignment, request):
+    # Plain: the grading test_wrong_submissions.py checks (on one worker with it: graded once).
     table = [w for w in WRONG_SUBMISSIONS if w.assignment == assignment and w.fails]
-    plain = {w.name: failed_verdicts(w) for w in table}
+    plain = {w.name: {test_id: verdict for test_id, verdict in graded_entry(assignment, w.name)[0].items()
+                      if test_id in w.fails} for w in table}
     request.getfixturevalue("reworded")
     shouted = {w.name: failed_verdicts(w) for w in table}
     messages = [(plain[w][t].message, shouted[w][t].message) for w in plain for t in plain[w]]

@@ -3,10 +3,11 @@
 Submissions: the release notebook filled with the reference answers (must
 score full marks with no stderr in any test cell), the untouched release
 notebook (must score zero without breaking the batch), the first wrong
-submissions of each problem set in autograder/testdata/ (each loses exactly its
+submission of each problem set in autograder/testdata/ (it loses exactly its
 cells, and the feedback names the mistake), and every attack on the grader
-(each earns nothing it did not earn, the batch completes, and the feedback says
-what happened). Regrading gives the same scores. The whole wrong-submission
+(each earns nothing it did not earn, the batch completes, the feedback says
+what happened, and the solution graded after them scores full marks). Regrading
+gives the same scores, full and zero. The whole wrong-submission
 table goes through the same grading function without nbgrader's commands in
 test_wrong_submissions.py; here, through nbgrader, a sample of it shows that a
 verdict becomes that cell's score.
@@ -24,7 +25,7 @@ from autograder import course, notebooks
 from autograder.testdata import attacks_on, by_assignment
 from autograder.testdata.filling import filled, reference_answers, submit
 
-WRONG_THROUGH_NBGRADER = 2  # wrong submissions of each problem set graded here (all attacks are)
+WRONG_THROUGH_NBGRADER = 1  # wrong submissions of each problem set graded here (all attacks are)
 
 
 def through_nbgrader(assignment):
@@ -48,7 +49,8 @@ def grade_assignment(course_dir, assignment):
         if getattr(wrong, "mutate", None):
             wrong.mutate(notebook)
         submit(course_dir, wrong.name, assignment, notebook)
-    submit(course_dir, AFTER_ATTACKS, assignment, filled(release, reference))  # graded last (by name)
+    if attacks_on(assignment):
+        submit(course_dir, AFTER_ATTACKS, assignment, filled(release, reference))  # graded last (by name)
     course.run_nbgrader(course_dir, "autograde", assignment, "--force")
     course.run_nbgrader(course_dir, "generate_feedback", assignment, "--force")
     for student in REGRADED[assignment]:
@@ -89,7 +91,7 @@ def graded_course(tmp_path_factory):
     return GradedCourses(tmp_path_factory)
 
 
-REGRADED = {a: ["solution", "release", by_assignment(a)[0].name] for a in ASSIGNMENTS}
+REGRADED = {a: ["solution", "release"] for a in ASSIGNMENTS}  # a full score and a zero
 AFTER_ATTACKS = "zz_solution_after_attacks"
 FIRST_SCORES = {}
 REGRADE_LOGS = {}
@@ -122,7 +124,7 @@ def test_solution_scores_full_marks_without_stderr(graded_course, assignment):
             assert output.get("name") != "stderr", notebooks.source(cell)
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", [a for a in ASSIGNMENTS if attacks_on(a)])
 def test_solution_graded_after_the_attacks_scores_full_marks(graded_course, assignment):
     scores = cell_scores(graded_course, assignment, AFTER_ATTACKS)
     assert scores and all(score == maximum for score, maximum in scores.values()), scores

@@ -10,9 +10,10 @@ with the reason.
 """
 
 import pytest
-from conftest import ASSIGNMENTS, cells_reached, run_test_cells
+from conftest import ASSIGNMENTS, run_test_cells
 
 from autograder.testdata import WRONG_SUBMISSIONS
+from autograder.testdata.reach import cells_reached
 
 # Wrong submissions no visible case can show, with the reason. Slow kernels are not
 # among them: a student's run estimates the time ratio from the kernel's floor.

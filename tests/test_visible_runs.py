@@ -14,14 +14,14 @@ import linecache
 import re
 
 import pytest
-from conftest import ASSIGNMENTS, cells_reached, graded_cells, source_path
+from conftest import ASSIGNMENTS, graded_cells, source_path
 
 from autograder import notebooks
-from autograder.assignments import using_secret
+from autograder.assignments import function_of, using_secret
 from autograder.checks import GradingFailure
 from autograder.sandbox.remote import Sandbox
 from autograder.testdata import WRONG_SUBMISSIONS
-from autograder.trusted import function_of
+from autograder.testdata.reach import cells_reached
 
 pytestmark = pytest.mark.slow  # every submission in a sandbox, time budgets included
 

@@ -1,25 +1,23 @@
 """Grading without nbgrader: the trusted procedure on the solutions and the wrong
 submissions, and the visible checks as students run them in their kernel.
 
+A wrong submission is graded on the cells its functions reach (``autograder.testdata.reach``): every
+other cell runs the solution's code, whose verdicts test_solution_passes_every_trusted_check gives.
+With ``pytest -m exhaustive`` each is graded on every cell of its notebook as well.
 The same expectations are checked through nbgrader itself in test_pipeline.py.
 """
 
 from collections import Counter
 
 import pytest
-from conftest import ASSIGNMENTS, TEST_SECRET, graded_cells, run_test_cells, source_path
+from conftest import ASSIGNMENTS, graded_cells, run_test_cells
+from graded_table import LIMITS, graded_entry, trusted_verdicts
 
-from autograder import kinds, notebooks
+from autograder import kinds
 from autograder.testdata import ATTACKS, RIGHT_VARIANTS, WRONG_SUBMISSIONS, ps04, ps05
-from autograder.trusted import grade_answers
+from autograder.testdata.reach import cells_reached
 
 pytestmark = pytest.mark.slow  # the whole table through the trusted grader: 7 CPU-minutes
-
-
-def trusted_verdicts(assignment, replacements=None, **options):
-    reference = notebooks.answer_cells(notebooks.load(source_path(assignment)))
-    return grade_answers(assignment, {**reference, **(replacements or {})}, list(graded_cells(assignment)),
-                         reference, secret=TEST_SECRET, **options)
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -35,24 +33,40 @@ def test_solution_passes_every_trusted_check(assignment):
     assert {k: v.message for k, v in verdicts.items() if not v.passed} == {}
 
 
+@pytest.mark.table
 @pytest.mark.parametrize("wrong", WRONG_SUBMISSIONS, ids=lambda w: f"{w.assignment}-{w.name}")
 def test_wrong_submission_loses_exactly_its_cells(wrong):
-    loses_exactly_its_cells(wrong)
+    loses_exactly_its_cells(wrong, cells_reached(wrong.assignment, wrong.answers),
+                            graded_entry(wrong.assignment, wrong.name))
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda w: f"{w.assignment}-{w.name}")
 def test_attack_loses_exactly_its_cells(attack):
-    loses_exactly_its_cells(attack)
+    # With the notebook's own time budget, which some attacks meet.
+    cells = cells_reached(attack.assignment, attack.answers)
+    loses_exactly_its_cells(attack, cells, trusted_verdicts(attack.assignment, attack.answers, cells,
+                                                            limits=ATTACK_LIMITS))
+
+
+ATTACK_LIMITS = {"call_seconds": 10.0}
+
+
+@pytest.mark.exhaustive
+@pytest.mark.parametrize("wrong", WRONG_SUBMISSIONS + ATTACKS, ids=lambda w: f"{w.assignment}-{w.name}")
+def test_every_cell_of_the_notebook_is_graded_as_on_the_cells_reached(wrong):
+    limits = ATTACK_LIMITS if wrong in ATTACKS else LIMITS
+    loses_exactly_its_cells(wrong, None, trusted_verdicts(wrong.assignment, wrong.answers, limits=limits))
 
 
 # What no student should read: the grader's class names, NumPy's gufunc jargon, the tools that measure.
 INTERNAL_WORDS = ("GradingFailure", "StudentError", "SandboxError", "gufunc signature", "tracemalloc")
 
 
-def loses_exactly_its_cells(wrong):
-    """Grade the solution with ``wrong``'s answers: exactly its cells fail, with its message, in words
-    a student reads (none of ``INTERNAL_WORDS``)."""
-    verdicts, notes = trusted_verdicts(wrong.assignment, wrong.answers, limits={"call_seconds": 10.0})
+def loses_exactly_its_cells(wrong, cells, graded):
+    """``graded``, the solution with ``wrong``'s answers graded on ``cells`` (None: all): exactly its
+    cells fail, with its message, in words a student reads (none of ``INTERNAL_WORDS``)."""
+    assert cells is None or wrong.fails <= cells, sorted(wrong.fails - cells)
+    verdicts, notes = graded
     shown = [v.message for v in verdicts.values()] + list(notes.values())
     assert [m for m in shown if any(word in m for word in INTERNAL_WORDS)] == []
     if not wrong.fails:  # nothing to lose: the feedback notes what happened

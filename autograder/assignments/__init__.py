@@ -35,6 +35,12 @@ _run = None  # the grading run's nonce (set by using_secret), else None
 _public_budget_inputs = False  # True inside a budget check run with case="visible"
 
 
+def function_of(check_name, functions):
+    """The graded function a check is about: the longest of ``functions`` whose name prefixes it."""
+    matches = [f for f in functions if check_name.startswith(f + "_")]
+    return max(matches, key=len) if matches else None
+
+
 @contextlib.contextmanager
 def using_secret(secret, run=None):
     """Derive hidden cases and budget inputs from ``secret`` inside the block.
