@@ -9,8 +9,8 @@ from /proc outside the worker's reach; the larger counts. In a student's own
 run only tracemalloc is available.
 
 Loop rule: no Python loop over the batch, counted rather than timed
-(``LoopRule``). The kernel runs on the budget inputs and on a batch twice as
-large, and what its own code does in each call is counted (``loop_counts``:
+(``LoopRule``). The kernel runs on a fraction of the budget inputs' batch and
+on a batch twice as large, and what its own code does in each call is counted (``loop_counts``:
 lines of its code run, Python functions entered, NumPy arrays made from its
 arguments); a kernel whose counts grow with the batch fails. The counts are
 the same on every machine and at any load, so a student's own run gives the
@@ -67,6 +67,9 @@ class LoopRule:
     unit: what one element of the batch is, in words ("row of X").
     arguments: function (round_, scale) giving the kernel's arguments with a batch ``scale``
         times that of the budget inputs (scale 1: the budget inputs); None: the time budget's.
+    counted_scale: the batch counted, and then twice it, as a fraction of the budget inputs'. The
+        counts per element are the same at any size; a smaller batch gives them sooner (a Python
+        loop runs several times slower while it is counted).
     A loop adds at least a line and the loop's own step per element (a ``map`` over rows: a row
     and a result); blocks of rows of a fixed count add a fraction of one.
     """
@@ -75,6 +78,7 @@ class LoopRule:
     unit: str
     arguments: object = None
     per_element: float = 1.0
+    counted_scale: float = 1 / 8
 
 
 @dataclass(frozen=True)
@@ -549,7 +553,8 @@ def sharing_loop_counts():
 
 
 def loop_counts_of(func, rule, make_args, *, name):
-    """[(batch size, {event: count})] of one call on the budget inputs and one on a batch twice as large.
+    """[(batch size, {event: count})] of one call on ``rule.counted_scale`` times the budget inputs' batch
+    and one on a batch twice as large.
 
     make_args: the time budget's function (round_, scale) of its inputs, unless the rule has its own.
     """
@@ -557,7 +562,7 @@ def loop_counts_of(func, rule, make_args, *, name):
     if shared is not None and key in shared:
         return shared[key]
     counted = []
-    for scale in (1, 2):
+    for scale in (rule.counted_scale, 2 * rule.counted_scale):
         args = (rule.arguments or make_args)(0, scale)
         counted.append((rule.batch(args), count_events(func, args, name=name)))
     if shared is not None:

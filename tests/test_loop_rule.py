@@ -153,7 +153,7 @@ def test_the_time_cell_fails_a_loop_by_the_rule_whatever_the_time():
         ps04.mlp_loss_and_grad_time_budget(loop, case="visible")
     message = str(failure.value)
     assert "is too slow: it runs Python code for each example." in message
-    assert "Doubling the batch from 512 to 1024 added" in message
+    assert "Doubling the batch from 64 to 128 added" in message
     assert failure.value.kind == "too_slow"
 
 

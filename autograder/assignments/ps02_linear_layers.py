@@ -328,7 +328,8 @@ BUDGET_SIZES = (1000, 200, 500)  # t, n, m: Z holds 4 MB
 def dense_tanh_budget_arguments(round_, scale=1):
     """(G, X, W, Z) for budget measurements, fresh for each round; ``scale`` times as many rows."""
     t, n, m = BUDGET_SIZES
-    return _dense_tanh_arguments(_layer(budget_rng("ps02_dense_tanh", round_), (scale * t, n, m), activation="tanh"))
+    rng = budget_rng("ps02_dense_tanh", round_)
+    return _dense_tanh_arguments(_layer(rng, (round(scale * t), n, m), activation="tanh"))
 
 
 DENSE_TANH = budgets.CoreKernel(

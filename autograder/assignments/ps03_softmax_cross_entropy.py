@@ -211,7 +211,7 @@ BUDGET_SHAPE = (40000, 50)  # S, C: A holds 16 MB, so the harness costs under 5%
 
 
 def _budget_shape(scale):
-    return (scale * BUDGET_SHAPE[0], BUDGET_SHAPE[1])
+    return (round(scale * BUDGET_SHAPE[0]), BUDGET_SHAPE[1])
 
 
 def fused_budget_arguments(round_, scale=1):

@@ -369,7 +369,7 @@ BUDGET_BATCH = 512
 def mlp_budget_arguments(round_, scale=1):
     """The arguments of budget measurements, fresh for each round; ``scale`` times as many examples."""
     rng = budget_rng("ps04_mlp", round_)
-    params, X, Y = network(rng, BUDGET_LAYERS, ("tanh", "tanh", "softmax"), "softmax_nll", scale * BUDGET_BATCH)
+    params, X, Y = network(rng, BUDGET_LAYERS, ("tanh", "tanh", "softmax"), "softmax_nll", round(scale * BUDGET_BATCH))
     return params, X, Y, ["tanh", "tanh", "softmax"], "softmax_nll", 0.0
 
 

@@ -195,7 +195,7 @@ BUDGET_SHAPE = (5000, 32, 4096, 5)  # V, d, N, K: a loop over the batch measured
 def sgns_budget_arguments(round_, scale=1):
     """The arguments of budget measurements, fresh for each round; ``scale`` times as many pairs N."""
     V, d, N, K = BUDGET_SHAPE
-    return _batch(budget_rng("ps07_sgns", round_), V, d, scale * N, K, repeats=False)
+    return _batch(budget_rng("ps07_sgns", round_), V, d, round(scale * N), K, repeats=False)
 
 
 SGNS = budgets.CoreKernel(

@@ -203,7 +203,7 @@ def sparse_loop_arguments(round_, scale=1):
     """The memory budget's problem with ``scale`` times as many rows (and so nonzeros): the loop rule's
     inputs (the time budget's, doubled, would make a dense kernel hold gigabytes)."""
     n, m, d = MEMORY_SIZES
-    return sparse_budget_arguments(round_, (scale * n, m, d))
+    return sparse_budget_arguments(round_, (round(scale * n), m, d))
 
 
 def sparse_budget_unit_bytes(args):

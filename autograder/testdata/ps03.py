@@ -149,7 +149,7 @@ def softmax_cross_entropy(A, T):
     return float(-np.sum(T * log_Y) / S), (np.exp(log_Y) - T) / S
 '''},
         frozenset({"test_softmax_cross_entropy_memory_budget", "test_softmax_cross_entropy_time_budget"}),
-        "for each example. Doubling the batch from 40000 to 80000 added", kind="too_slow",
+        "for each example. Doubling the batch from 5000 to 10000 added", kind="too_slow",
     ),
     WrongSubmission(
         "fused_comprehension_over_rows", PS03,
