@@ -3,6 +3,7 @@
 tests/test_wrong_submissions.py checks each entry's verdicts and tests/test_kinds.py rewords every
 message of the same gradings; both read them from here. Their tests of one problem set run on one
 pytest-xdist worker (the ``table`` marker: conftest.py's groups), which grades each entry once.
+``trusted_verdicts`` grades any submission on chosen cells (tests/test_hidden_feedback.py too).
 """
 
 import functools

@@ -13,14 +13,14 @@ import re
 
 import numpy as np
 import pytest
-from conftest import TEST_SECRET, graded_cells, run_test_cells, source_path
+from conftest import run_test_cells
+from graded_table import trusted_verdicts
 
-from autograder import checks, diagnostics, notebooks
+from autograder import checks, diagnostics
 from autograder.sandbox import policy
 from autograder.sandbox.remote import Sandbox
 from autograder.testdata import HIDDEN_INPUT_ATTACKS, PS02, Attack
 from autograder.testdata.reach import cells_reached
-from autograder.trusted import grade_answers
 
 PRINTS_INPUTS = Attack(
     "prints_hidden_inputs", PS02,
@@ -91,11 +91,8 @@ def recorded(monkeypatch):
 def graded(attack):
     """The attack graded on the cells it reaches (``cells_reached``; the others run the solution's code,
     which passes without a message)."""
-    reference = notebooks.answer_cells(notebooks.load(source_path(attack.assignment)))
-    reached = cells_reached(attack.assignment, attack.answers)
-    test_ids = [t for t in graded_cells(attack.assignment) if reached is None or t in reached]
-    return grade_answers(attack.assignment, {**reference, **attack.answers}, test_ids,
-                         reference, secret=TEST_SECRET, limits=policy.NO_NOTEBOOK_BUDGETS)
+    return trusted_verdicts(attack.assignment, attack.answers, cells_reached(attack.assignment, attack.answers),
+                            limits=policy.NO_NOTEBOOK_BUDGETS)
 
 
 def test_the_detector_finds_entries_as_numpy_prints_them():
