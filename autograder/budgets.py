@@ -28,7 +28,6 @@ floor, timed the same way (``estimated_ratio``).
 
 import _thread
 import contextlib
-import contextvars
 import threading
 import time
 import tracemalloc
@@ -40,6 +39,7 @@ import threadpoolctl
 from autograder import checks, loop_counts
 from autograder.errors import GradingFailure
 from autograder.finite_differences import relative_error
+from autograder.scoped import ScopedValue
 
 MB = 1e6
 
@@ -184,24 +184,18 @@ def measure_memory(func, args, *, name):
     return _measure_locally(func, args, name)
 
 
-_measurements = contextvars.ContextVar("budget_measurements", default=None)
+_measurements = ScopedValue("budget_measurements", dict)
 
 
-@contextlib.contextmanager
 def recording():
     """While inside, the budget checks leave their last measurement in the dict this yields:
     {"measured": time ratio (or a student's own estimate of it) or arrays used, "limit": the largest
     that passes}."""
-    record = {}
-    token = _measurements.set(record)
-    try:
-        yield record
-    finally:
-        _measurements.reset(token)
+    return _measurements.within()
 
 
 def _record(measured, limit):
-    record = _measurements.get()
+    record = _measurements.current()
     if record is not None:
         record.update(measured=float(measured), limit=float(limit))
 
@@ -537,19 +531,14 @@ def count_events(func, args, *, name):
         return counts
 
 
-_shared_counts = contextvars.ContextVar("shared_loop_counts", default=None)
+_shared_counts = ScopedValue("shared_loop_counts", dict)
 
 
-@contextlib.contextmanager
 def sharing_loop_counts():
     """Inside the block (the grading of one notebook), each kernel's loop counts are taken once: a
     memory check that counts them (a kernel over its memory budget) leaves them for the time check,
     so that telling of a loop first costs the notebook no time."""
-    token = _shared_counts.set({})
-    try:
-        yield
-    finally:
-        _shared_counts.reset(token)
+    return _shared_counts.within()
 
 
 def loop_counts_of(func, rule, make_args, *, name):
@@ -558,7 +547,7 @@ def loop_counts_of(func, rule, make_args, *, name):
 
     make_args: the time budget's function (round_, scale) of its inputs, unless the rule has its own.
     """
-    shared, key = _shared_counts.get(), (getattr(func, "__name__", None), id(rule))
+    shared, key = _shared_counts.current(), (getattr(func, "__name__", None), id(rule))
     if shared is not None and key in shared:
         return shared[key]
     counted = []

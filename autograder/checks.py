@@ -9,7 +9,6 @@ sandbox or, in a student's own run, locally by the same rules (``call``).
 """
 
 import contextlib
-import contextvars
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -34,16 +33,16 @@ from autograder.finite_differences import (
     relative_error,
     taylor_remainders,
 )
+from autograder.scoped import ScopedValue
 
 MIN_TAYLOR_ORDER = 1.8
 # A directional derivative matches when it is within this fraction of the size
 # of the slopes along the random directions (plus the error of the difference).
 DIRECTIONAL_RTOL = 10 * DEFAULT_RTOL
 
-_margins = contextvars.ContextVar("check_margins", default=None)
+_margins = ScopedValue("check_margins", list)
 
 
-@contextlib.contextmanager
 def recording_margins():
     """While inside, every comparison that passes appends (kind, ratio) to the list this yields.
 
@@ -53,16 +52,11 @@ def recording_margins():
     would fail: the largest ratio seen is how close a right answer came to
     failing. Off (and free) unless a caller records.
     """
-    record = []
-    token = _margins.set(record)
-    try:
-        yield record
-    finally:
-        _margins.reset(token)
+    return _margins.within()
 
 
 def _record_margin(kind, ratio):
-    record = _margins.get()
+    record = _margins.current()
     if record is not None:
         record.append((kind, float(ratio)))
 
@@ -129,19 +123,14 @@ def _run_locally(func, args):
     return Outcome(transported(value), caught, modified)
 
 
-_reference_timer = contextvars.ContextVar("reference_timer", default=None)
+_reference_timer = ScopedValue("reference_timer")
 
 
-@contextlib.contextmanager
 def timing_reference(timer):
     """Inside the block, a call of student code stopped at its time limit is compared with the
     reference: ``timer(function name, args)`` gives the reference's seconds on the same arguments
     (None where it cannot), and a fast reference makes the failure "too slow"."""
-    token = _reference_timer.set(timer)
-    try:
-        yield
-    finally:
-        _reference_timer.reset(token)
+    return _reference_timer.within(timer)
 
 
 def parameter_names(func):
@@ -151,7 +140,7 @@ def parameter_names(func):
 
 
 def _timed_out(error, name, func, args):
-    timer = _reference_timer.get()
+    timer = _reference_timer.current()
     function = getattr(func, "__name__", None)
     seconds = timer(function, args) if timer is not None and function is not None else None
     message, kind = raised.timed_out(name, error.seconds, args, parameter_names(func), seconds)
@@ -219,7 +208,7 @@ def check_close(got, expected, *, name, rtol=DEFAULT_RTOL, known_mistakes=None, 
     )
     if diagnosis is not None:
         raise GradingFailure(diagnosis.message, kind=diagnosis.kind, detail=diagnosis.detail)
-    if _margins.get() is not None:
+    if _margins.current() is not None:
         got = np.asarray(got, dtype=np.float64)
         allowed = rtol  # as a relative error
         if slack:

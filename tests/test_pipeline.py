@@ -4,9 +4,11 @@ Submissions: the release notebook filled with the reference answers (must
 score full marks with no stderr in any test cell), the untouched release
 notebook (must score zero without breaking the batch), the first wrong
 submission of each problem set in autograder/testdata/ (it loses exactly its
-cells, and the feedback names the mistake), and every attack on the grader
-(each earns nothing it did not earn, the batch completes, the feedback says
-what happened, and the solution graded after them scores full marks). Regrading
+cells, and the feedback names the mistake), and every attack on the notebook's
+file or on the grading process (each earns nothing it did not earn, the batch
+completes, the feedback says what happened, and the solution graded after them
+scores full marks; attacks on one call's checks are graded, by the function
+nbgrader's plugin calls, in test_wrong_submissions.py). Regrading
 gives the same scores, full and zero. The whole wrong-submission
 table goes through the same grading function without nbgrader's commands in
 test_wrong_submissions.py; here, through nbgrader, a sample of it shows that a
@@ -22,15 +24,20 @@ import pytest
 from conftest import ASSIGNMENTS, ROOT, graded_cells
 
 from autograder import course, notebooks
-from autograder.testdata import attacks_on, by_assignment
+from autograder.testdata import ATTACKS, attacks_on, by_assignment
 from autograder.testdata.filling import filled, reference_answers, submit
 
-WRONG_THROUGH_NBGRADER = 1  # wrong submissions of each problem set graded here (all attacks are)
+WRONG_THROUGH_NBGRADER = 1  # wrong submissions of each problem set graded here
+
+
+def attacks_through_nbgrader(assignment):
+    """The attacks on the notebook's file or on the grading process (``Attack.through_nbgrader``)."""
+    return [attack for attack in attacks_on(assignment) if attack.through_nbgrader]
 
 
 def through_nbgrader(assignment):
     """The wrong submissions and attacks of an assignment that this module grades."""
-    return by_assignment(assignment)[:WRONG_THROUGH_NBGRADER] + attacks_on(assignment)
+    return by_assignment(assignment)[:WRONG_THROUGH_NBGRADER] + attacks_through_nbgrader(assignment)
 
 
 def grade_assignment(course_dir, assignment):
@@ -49,7 +56,7 @@ def grade_assignment(course_dir, assignment):
         if getattr(wrong, "mutate", None):
             wrong.mutate(notebook)
         submit(course_dir, wrong.name, assignment, notebook)
-    if attacks_on(assignment):
+    if attacks_through_nbgrader(assignment):
         submit(course_dir, AFTER_ATTACKS, assignment, filled(release, reference))  # graded last (by name)
     course.run_nbgrader(course_dir, "autograde", assignment, "--force")
     course.run_nbgrader(course_dir, "generate_feedback", assignment, "--force")
@@ -124,7 +131,7 @@ def test_solution_scores_full_marks_without_stderr(graded_course, assignment):
             assert output.get("name") != "stderr", notebooks.source(cell)
 
 
-@pytest.mark.parametrize("assignment", [a for a in ASSIGNMENTS if attacks_on(a)])
+@pytest.mark.parametrize("assignment", [a for a in ASSIGNMENTS if attacks_through_nbgrader(a)])
 def test_solution_graded_after_the_attacks_scores_full_marks(graded_course, assignment):
     scores = cell_scores(graded_course, assignment, AFTER_ATTACKS)
     assert scores and all(score == maximum for score, maximum in scores.values()), scores
@@ -174,7 +181,7 @@ def test_failure_messages_are_wrapped_for_the_feedback_page(graded_course, assig
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_maximum_score_is_the_instructors(graded_course, assignment):
     expected = {name: points for name, (_, points) in graded_cells(assignment).items()}
-    for student in ["solution", "release", *(w.name for w in attacks_on(assignment))]:
+    for student in ["solution", "release", *(w.name for w in attacks_through_nbgrader(assignment))]:
         scores = cell_scores(graded_course, assignment, student)
         assert {name: maximum for name, (_, maximum) in scores.items()} == expected, student
 
@@ -186,3 +193,9 @@ def test_regrading_gives_the_same_scores(graded_course, assignment, student):
     log = REGRADE_LOGS[assignment]
     assert f"/submitted/{student}/{assignment}" in log, log[-3000:]
     assert set(re.findall(rf"/submitted/([^/]+)/{assignment}", log)) == set(REGRADED[assignment]), log[-3000:]
+
+
+def test_every_attack_on_the_notebooks_file_goes_through_nbgrader():
+    edits_the_file = [attack.name for attack in ATTACKS if attack.mutate]
+    assert edits_the_file and all(attack.through_nbgrader for attack in ATTACKS if attack.mutate)
+    assert {a.assignment for a in ATTACKS} == {a for a in ASSIGNMENTS if attacks_through_nbgrader(a)}

@@ -75,17 +75,20 @@ HIDDEN_INPUT_ATTACKS = [
         "raises_repr_of_hidden_inputs", PS02,
         {"linear_forward": "\ndef linear_forward(X, W, b):\n    raise ValueError(repr(X) + repr(W) + repr(b))\n"},
         frozenset({"test_linear_forward_values"}), "raised ValueError",
+        through_nbgrader=False,
     ),
     Attack(
         "one_entry_wrong_to_see_the_expected_one", PS02,
         {"linear_backward": "\ndef linear_backward(G, X, W):\n    dW = X.T @ G\n    dW[0, 0] += 1.0\n"
                             "    return G @ W.T, dW, G.sum(axis=0)\n"},
         frozenset({"test_linear_backward_dW"}), "wrong in 1 of",
+        through_nbgrader=False,
     ),
     Attack(
         "returns_an_input_entry", PS01,
         {"relative_error": "\ndef relative_error(A, B):\n    return float(A.flat[-1])\n"},
         frozenset({"test_relative_error_values", "test_relative_error_zero"}), "does not match",
+        through_nbgrader=False,
     ),
 ]
 
@@ -96,6 +99,7 @@ ATTACKS = [
                             "np.testing.assert_allclose = lambda *a, **k: None\n"
                             "np.linalg.norm = lambda *a, **k: 0.0\n" + TRANSPOSED_DW},
         frozenset({"test_linear_backward_dW"}), "transposed",
+        through_nbgrader=False,
     ),
     Attack(
         "patches_grader_in_sys_modules", PS01,
@@ -111,6 +115,7 @@ def relative_error(A, B):
     return 0.5
 '''},
         frozenset({"test_relative_error_values", "test_relative_error_zero"}), "uses setattr",
+        through_nbgrader=False,
     ),
     Attack(
         "patches_grader_without_forbidden_names", PS01,
@@ -122,6 +127,7 @@ def grad_least_squares(A, X, B):
     return A.T @ (B - A @ X)
 '''},
         frozenset({"test_grad_least_squares_small", "test_grad_least_squares_large"}), "KeyError: 'autograder.checks'",
+        through_nbgrader=False,
     ),
     Attack(
         "input_transformer_skips_test_cells", PS02,
@@ -151,6 +157,7 @@ def dense_tanh_backward(G, X, W, Z):
 '''},
         frozenset({"test_dense_tanh_backward_memory_budget", "test_dense_tanh_backward_time_budget"}),
         "too slow",
+        through_nbgrader=False,
     ),
     Attack(
         "returns_lying_object", PS02,
@@ -166,6 +173,7 @@ def linear_forward(X, W, b):
     return Anything()
 '''},
         frozenset({"test_linear_forward_values"}), "not a number or a NumPy array",
+        through_nbgrader=False,
     ),
     Attack(
         "imports_the_reference", PS01,
@@ -177,6 +185,7 @@ def grad_least_squares(A, X, B):
     return answers["grad_least_squares"](A, X, B)
 '''.replace("SOLUTIONS", str(SOLUTIONS))},
         frozenset({"test_grad_least_squares_small", "test_grad_least_squares_large"}), "imports autograder",
+        through_nbgrader=False,
     ),
     Attack(
         "reads_solutions_from_disk", PS01,
@@ -187,11 +196,13 @@ def grad_trace_quadratic(A, X):
 '''.replace("SOLUTIONS", str(SOLUTIONS))},
         frozenset({"test_grad_trace_quadratic_symmetric_A", "test_grad_trace_quadratic_general_A"}),
         "PermissionError",
+        through_nbgrader=False,
     ),
     Attack(
         "endless_loop_in_call", PS02,
         {"relu_backward": "\ndef relu_backward(G, A):\n    while True:\n        pass\n"},
         frozenset({"test_relu_backward_values"}), "did not finish within",
+        through_nbgrader=False,
     ),
     Attack(
         "endless_loop_at_definition", PS02,
@@ -309,6 +320,7 @@ ATTACKS += [
     Attack(
         "probes_every_system_call", PS01, {"grad_trace_quadratic": PROBES},
         frozenset({"test_grad_trace_quadratic_general_A"}), "only when A is symmetric",
+        through_nbgrader=False,
     ),
     Attack(
         "signals_the_grader", PS02,
@@ -327,6 +339,7 @@ for pid in range(1, 64):
     libc.kill(pid, 19)
 """ + _answer_of(ps02.WRONG, "dense_tanh_python_loop")},
         frozenset({"test_dense_tanh_backward_time_budget"}), "too slow",
+        through_nbgrader=False,
     ),
     Attack(
         "fifo_in_the_course", PS01,
@@ -354,6 +367,7 @@ def dense_tanh_backward(G, X, W, Z):
     return dA @ W.T, X.T @ dA, dA.sum(axis=0)
 """},
         frozenset({"test_dense_tanh_backward_memory_budget"}), "uses too much memory",
+        through_nbgrader=False,
     ),
     Attack(
         "returns_temporaries_when_traced", PS02,
@@ -367,6 +381,7 @@ def dense_tanh_backward(G, X, W, Z):
     return grads + (derivative, dA) if tracemalloc.is_tracing() else grads
 """},
         frozenset({"test_dense_tanh_backward_memory_budget"}), "should return 3 values",
+        through_nbgrader=False,
     ),
     Attack(
         "embeds_the_public_hidden_answers", PS02,
@@ -385,6 +400,7 @@ def linear_forward(X, W, b):
     return TABLE.get(float(X[0, 0]), X @ W)
 """},
         frozenset({"test_linear_forward_values"}), "without the bias",
+        through_nbgrader=False,
     ),
     Attack(
         "newer_schema_version", PS01, {"relative_error": RELATIVE_ERROR_ONE_SIDED},

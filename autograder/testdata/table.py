@@ -51,9 +51,17 @@ class WrongSubmission:
 
 @dataclass(frozen=True)
 class Attack(WrongSubmission):
-    """A submission that attacks the grader; ``mutate(notebook)`` edits the notebook's JSON."""
+    """A submission that attacks the grader; ``mutate(notebook)`` edits the notebook's JSON.
+
+    through_nbgrader: False for an attack on the checks of one graded call (what it returns, raises,
+        patches or reads while called), which ``trusted.grade_answers`` shows whole: nbgrader's plugin
+        calls that same function, and tests/test_wrong_submissions.py grades every attack with it. The
+        others attack the notebook's file or the grading process (its exit, its files, its output, the
+        batch), which only a real nbgrader run shows: tests/test_pipeline.py grades them through it.
+    """
 
     mutate: object = None
+    through_nbgrader: bool = True
 
 
 def solution_answers(assignment):
