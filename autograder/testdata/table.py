@@ -34,7 +34,8 @@ class WrongSubmission:
         of the first cell, in notebook order, among ``fails`` (every entry of a table's ``WRONG`` that
         loses points declares it; its precision, named / located / generic, is counted).
     output: for a mistake in one output of a kernel that returns several ("J", "dW", "db", "dalphas"),
-        that output: the entry must lose only that output's cells (``OUTPUT_CELLS`` of its module).
+        that output: the entry must lose only that output's cells (the ``[cells]`` group of that name in
+        its TOML file, ``OUTPUT_CELLS`` of its module).
     past_the_call_limit: one call takes longer than grading allows a call (minutes in a student's own
         run): its verdict is the call limit's, so the visible time estimates leave it out.
     """
