@@ -94,13 +94,17 @@ def test_a_malformed_record_is_refused_naming_the_file_and_the_record(tmp_path, 
     assert str(error.value).startswith("ps03.toml: [[wrong]] 'bad_one': ")
 
 
-def test_two_records_of_one_name_and_a_record_without_a_name_are_refused(tmp_path):
+def test_a_name_twice_a_record_without_a_name_and_a_bad_file_are_refused_naming_the_file(tmp_path):
     with pytest.raises(RecordError, match=re.escape("ps03.toml: records named ['bad_one'] more than once")):
         load_text(tmp_path, GOOD + GOOD[GOOD.index("[[wrong]]"):])
     with pytest.raises(RecordError, match=re.escape("ps03.toml: [[wrong]] number 1: missing ['name']")):
         load_text(tmp_path, GOOD.replace('name = "bad_one"\n', ""))
     with pytest.raises(RecordError, match=re.escape("ps03.toml: not valid TOML")):
         load_text(tmp_path, GOOD.replace("[[wrong]]", "[[wrong]"))
+    with pytest.raises(RecordError, match=re.escape("ps03.toml: [cells] fused: ['test_softmax_stabel'] are not")):
+        load_text(tmp_path, GOOD.replace('"test_softmax_cross_entropy_stable"]', '"test_softmax_stabel"]'))
+    with pytest.raises(RecordError, match=re.escape("ps03.toml: unknown parts ['wrongs']")):
+        load_text(tmp_path, GOOD.replace("[[wrong]]", "[[wrongs]]"))
 
 
 @pytest.mark.parametrize("record", WRONG_SUBMISSIONS + RIGHT_VARIANTS, ids=lambda w: f"{w.assignment}-{w.name}")

@@ -100,7 +100,7 @@ class _File:
         self.answers = solution_answers(assignment)
         self.test_cells = set(graded_test_ids(assignment))
         self.code = self._table_of("code", str, "code")
-        self.cells = {group: frozenset(self._cells_of(cells, f"[cells] {group}"))
+        self.cells = {group: frozenset(self._cells_of(cells, f"{self.name}: [cells] {group}"))
                       for group, cells in self._table_of("cells", list, "a list of test cells").items()}
 
     def _table_of(self, part, kind, what):
@@ -158,7 +158,7 @@ class _File:
     def _code(self, function, code, where):
         if isinstance(code, str):
             return code
-        _expect(isinstance(code, dict), f"{where}: literal code ('''...''') or a table of an edit")
+        _expect(isinstance(code, dict), f"{where}: must be literal code ('''...''') or the table of an edit")
         _expect(not set(code) - EDIT_FIELDS, f"{where}: unknown fields {sorted(set(code) - EDIT_FIELDS)}")
         _expect(not {"from", "variant"} <= set(code), f"{where}: from and variant both given")
         edits = code.get("replace", [])
@@ -173,7 +173,7 @@ class _File:
             _expect(code["from"] in self.code, f"{where}: from {code['from']!r} is not a name of [code]")
             return self.code[code["from"]]
         if "variant" in code:
-            variant = CORRECT_VARIANTS[self.assignment].get(code["variant"], {})
+            variant = CORRECT_VARIANTS.get(self.assignment, {}).get(code["variant"], {})
             _expect(function in variant, f"{where}: correct_variants.py has no variant {code['variant']!r} "
                     f"of {function} for {self.assignment}")
             return variant[function]
