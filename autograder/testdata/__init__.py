@@ -2,9 +2,11 @@
 
 The tests, ``scripts/benchmark_budgets.py`` and ``scripts/benchmark_grading.py`` read them from here;
 this package is left out of the wheel students install (pyproject.toml), and its answers are
-read from the checkout's ``solutions/``. One module per problem set (``WRONG``, and ``RIGHT``
-where a notebook allows several right forms), and ``attacks`` for submissions that attack the
-grader.
+read from the checkout's ``solutions/``. The wrong submissions (``WRONG``) and right variants
+(``RIGHT``) of each problem set are data, ``ps01.toml`` ... ``ps09.toml``, read by ``records.py``
+(whose docstring says how to write a record) and held by the module of the
+same name, ``ps01`` ... ``ps09``, with the sets of cells the tests use; ``attacks`` holds the
+submissions that attack the grader (Python: they edit the notebook).
 """
 
 from autograder.testdata import attacks, ps01, ps02, ps03, ps04, ps05, ps06, ps07, ps08, ps09

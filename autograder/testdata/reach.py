@@ -10,7 +10,7 @@ import types
 
 from autograder import notebooks
 from autograder.assignments import function_of
-from autograder.testdata.table import SOLUTIONS
+from autograder.testdata.table import SOLUTIONS, graded_test_ids
 
 
 def names_reached(function, namespace):
@@ -24,13 +24,6 @@ def names_reached(function, namespace):
             if isinstance(namespace.get(name), types.FunctionType):
                 pending.append(namespace[name].__code__)
     return reached
-
-
-def graded_test_ids(assignment):
-    """The grade ids of the solution notebook's graded test cells, in notebook order."""
-    notebook = notebooks.load(SOLUTIONS / assignment / f"{assignment}.ipynb")
-    return [notebooks.nbgrader_meta(cell)["grade_id"] for cell in notebook["cells"]
-            if notebooks.nbgrader_meta(cell).get("grade")]
 
 
 def cells_reached(assignment, replacements):

@@ -1,10 +1,11 @@
-"""The shape of an entry of the wrong-submission table, and how entries are written.
+"""The shape of an entry of the wrong-submission table, and the solution notebooks entries are read against.
 
 Each entry replaces one or more answer cells of a solution notebook. ``fails`` is the
 exact set of test cells that must lose their points (all others keep theirs) and
-``says`` a phrase the feedback of at least one of them must contain. Where a mistake is
-a small change of the reference answer, the entry is written as that change
-(``reference_answer``), so the table holds the mistake and not a copy of the answer.
+``says`` a phrase the feedback of at least one of them must contain. The entries are data,
+one TOML file per problem set (``ps01.toml`` ... ``ps09.toml``, read by ``records.py``, which
+says how they are written): where a mistake is a small change of the reference answer, the
+entry is written as that change, so the table holds the mistake and not a copy of the answer.
 """
 
 from dataclasses import dataclass, field
@@ -33,7 +34,8 @@ class WrongSubmission:
         of the first cell, in notebook order, among ``fails`` (every entry of a table's ``WRONG`` that
         loses points declares it; its precision, named / located / generic, is counted).
     output: for a mistake in one output of a kernel that returns several ("J", "dW", "db", "dalphas"),
-        that output: the entry must lose only that output's cells (``OUTPUT_CELLS`` of its module).
+        that output: the entry must lose only that output's cells (the ``[cells]`` group of that name in
+        its TOML file, ``OUTPUT_CELLS`` of its module).
     past_the_call_limit: one call takes longer than grading allows a call (minutes in a student's own
         run): its verdict is the call limit's, so the visible time estimates leave it out.
     """
@@ -64,27 +66,23 @@ class Attack(WrongSubmission):
     through_nbgrader: bool = True
 
 
+def solution_notebook(assignment):
+    """The solution notebook of ``assignment`` (its JSON)."""
+    from autograder.notebooks import load
+
+    return load(SOLUTIONS / assignment / f"{assignment}.ipynb")
+
+
 def solution_answers(assignment):
     """{grade_id: code} of the solution notebook's answer cells, nbgrader's solution markers included."""
-    from autograder.notebooks import answer_cells, load
+    from autograder.notebooks import answer_cells
 
-    return answer_cells(load(SOLUTIONS / assignment / f"{assignment}.ipynb"))
-
-
-def reference_answer(assignment, function, *edits):
-    """The reference answer cell of ``function``, with each ``(old, new)`` edit made once.
-
-    Each ``old`` must occur in the answer, so that a changed solution breaks the table loudly
-    instead of leaving an entry that silently equals the reference.
-    """
-    code = solution_answers(assignment)[function]
-    for old, new in edits:
-        if old not in code:
-            raise ValueError(f"{assignment}.{function}: the reference answer has no {old!r}")
-        code = code.replace(old, new)
-    return code
+    return answer_cells(solution_notebook(assignment))
 
 
-def edited(assignment, function, *edits):
-    """``{function: reference_answer(...)}``: a submission's answers with one function edited."""
-    return {function: reference_answer(assignment, function, *edits)}
+def graded_test_ids(assignment):
+    """The grade ids of the solution notebook's graded test cells, in notebook order."""
+    from autograder.notebooks import nbgrader_meta
+
+    return [nbgrader_meta(cell)["grade_id"] for cell in solution_notebook(assignment)["cells"]
+            if nbgrader_meta(cell).get("grade")]
