@@ -34,6 +34,7 @@ from autograder.nbgrader_settings import SOURCE_DIRECTORY
 from autograder.secret import load_secret
 
 GRADESCOPE_DIRECTORY = "gradescope"
+TEST_DATA = "testdata"  # autograder/testdata: wrong submissions and attacks, for the tests alone
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 GRADING_PACKAGES = ("nbgrader", "ipykernel", "numpy", "threadpoolctl")
 SETTINGS_FILE = "gradescope.json"
@@ -118,6 +119,8 @@ def build_zip(course_dir=None, assignment=None, *, visibility="after_published")
             add("requirements-grading.txt", "\n".join(grading_requirements()) + "\n")
             prefix = "course/"
             for file in sorted(package.rglob("*.py")):
+                if TEST_DATA in file.relative_to(package).parts:
+                    continue  # the course's test data, left out of the wheel too (pyproject.toml)
                 add(prefix + "autograder/" + file.relative_to(package).as_posix(), file.read_bytes())
             add(prefix + "pyproject.toml", (package.parent / "pyproject.toml").read_bytes())
             config = (root / course.CONFIG_FILE).read_text(encoding="utf-8")

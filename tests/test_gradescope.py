@@ -102,6 +102,8 @@ def test_the_zip_has_gradescopes_layout(graded):
     assert not {"jupyter-book", "playwright", "dask", "matplotlib", "sphinx"} & names
     assert subprocess.run(["bash", "-n", str(source / "setup.sh")]).returncode == 0
     assert not (source / "course" / "solutions" / "ps02_linear_layers").exists()
+    assert any(name.startswith("course/autograder/sandbox/") for name in modes)
+    assert not [name for name in modes if "/testdata/" in name or "__pycache__" in name]
 
 
 def test_every_results_json_follows_gradescopes_schema(graded):
