@@ -67,16 +67,8 @@ from pathlib import Path
 from autograder import kinds
 from autograder.testdata.correct_variants import CORRECT_VARIANTS
 from autograder.testdata.table import (
+    BY_SHORT_NAME,
     COURSE,
-    PS01,
-    PS02,
-    PS03,
-    PS04,
-    PS05,
-    PS06,
-    PS07,
-    PS08,
-    PS09,
     SOLUTIONS,
     Attack,
     WrongSubmission,
@@ -85,7 +77,6 @@ from autograder.testdata.table import (
 )
 
 HERE = Path(__file__).resolve().parent
-ASSIGNMENTS = {assignment[:4]: assignment for assignment in (PS01, PS02, PS03, PS04, PS05, PS06, PS07, PS08, PS09)}
 # The parts of a problem set's file and of another file (attacks.toml).
 PARTS = {True: {"code", "cells", "wrong", "right"}, False: {"code", "groups", "attack"}}
 # Each record's fields: those it must have and those it may have.
@@ -121,7 +112,7 @@ def load(name, folder=HERE, code=None, edits=None):
     """The records of ``<folder>/<file>.toml``: ``name`` an assignment (e.g. ``ps03_softmax_cross_entropy``,
     file ``ps03.toml``) or another file's name (``"attacks"``). ``code``: {name: code} added to its
     ``[code]``; ``edits``: {name: function} the notebook edits ``mutate`` may name."""
-    assignment = name if name in ASSIGNMENTS.values() else None
+    assignment = name if name in BY_SHORT_NAME.values() else None
     path = Path(folder) / f"{name[:4] if assignment else name}.toml"
     try:
         with open(path, "rb") as handle:
@@ -226,9 +217,9 @@ class _File:
         for key, value in entry.items():
             _expect(isinstance(value, TYPES[key]), f"{where}: {key} must be a {TYPES[key].__name__}, not {value!r}")
         _expect(bool(name), f"{where}: an empty name")
-        assignment = self.assignment or ASSIGNMENTS.get(entry["problem_set"])
+        assignment = self.assignment or BY_SHORT_NAME.get(entry["problem_set"])
         _expect(assignment is not None, f"{where}: problem_set {entry.get('problem_set')!r} is not one of "
-                f"{sorted(ASSIGNMENTS)}")
+                f"{sorted(BY_SHORT_NAME)}")
         answers = self._answers(assignment, entry["answers"], where)
         if part == "right":
             return WrongSubmission(name, assignment, answers, frozenset(), "", notes=entry.get("notes", ""))
@@ -324,10 +315,10 @@ class _File:
         _expect(self.assignment is None, f"{where}: wrong {reference!r}: a problem set's file names shared code "
                 f"in [code]")
         problem_set, _, name = reference.partition(":")
-        _expect(problem_set in ASSIGNMENTS and name,
+        _expect(problem_set in BY_SHORT_NAME and name,
                 f"{where}: wrong {reference!r} is not <problem set>:<name> (e.g. 'ps02:dW_transposed')")
         if problem_set not in self._other_files:
-            self._other_files[problem_set] = load(ASSIGNMENTS[problem_set], self.folder).wrong
+            self._other_files[problem_set] = load(BY_SHORT_NAME[problem_set], self.folder).wrong
         answers = [record.answers for record in self._other_files[problem_set] if record.name == name]
         _expect(answers != [], f"{where}: {problem_set}.toml has no [[wrong]] {name!r}")
         _expect(function in answers[0], f"{where}: {reference} has no answer of {function}")

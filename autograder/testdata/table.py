@@ -24,6 +24,8 @@ PS06 = "ps06_nonlinear_least_squares"
 PS07 = "ps07_word_embeddings"
 PS08 = "ps08_matrix_factorization"
 PS09 = "ps09_weighted_factorization"
+# Each problem set by the short name test-data files give it (``ps03.toml``, ``problem_set = "ps03"``).
+BY_SHORT_NAME = {assignment[:4]: assignment for assignment in (PS01, PS02, PS03, PS04, PS05, PS06, PS07, PS08, PS09)}
 
 
 @dataclass(frozen=True)
