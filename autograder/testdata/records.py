@@ -250,7 +250,7 @@ class _File:
     def _mutate(self, assignment, mutate, where):
         """The notebook edit ``mutate`` names ([name, *arguments]), checked to change the solution notebook."""
         where = f"{where}: mutate {mutate!r}"
-        _expect(mutate != [] and mutate[0] in self.edits,
+        _expect(mutate != [] and isinstance(mutate[0], str) and mutate[0] in self.edits,
                 f"{where}: the first item names a notebook edit, one of {sorted(self.edits)}")
         edit, arguments = self.edits[mutate[0]], mutate[1:]
         signature = inspect.signature(edit)
@@ -262,7 +262,8 @@ class _File:
             kind = signature.parameters[parameter]
             values = value if kind.kind is inspect.Parameter.VAR_POSITIONAL else (value,)
             _expect(kind.annotation is inspect.Parameter.empty or all(isinstance(v, kind.annotation) for v in values),
-                    f"{where}: {mutate[0]}{signature}: {parameter} must be a {kind.annotation.__name__}")
+                    f"{where}: {mutate[0]}{signature}: {parameter} must be of type {kind.annotation.__name__}, "
+                    f"not {value!r}")
         change = edit(*arguments)
         notebook = copy.deepcopy(self.solution(assignment).notebook)
         change(notebook)
