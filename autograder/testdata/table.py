@@ -6,6 +6,7 @@ exact set of test cells that must lose their points (all others keep theirs) and
 one TOML file per problem set (``ps01.toml`` ... ``ps09.toml``, read by ``records.py``, which
 says how they are written): where a mistake is a small change of the reference answer, the
 entry is written as that change, so the table holds the mistake and not a copy of the answer.
+The attacks on the grader (``Attack``) are read the same way from ``attacks.toml``.
 """
 
 from dataclasses import dataclass, field
@@ -55,7 +56,8 @@ class WrongSubmission:
 
 @dataclass(frozen=True)
 class Attack(WrongSubmission):
-    """A submission that attacks the grader; ``mutate(notebook)`` edits the notebook's JSON.
+    """A submission that attacks the grader; ``mutate(notebook)`` edits the notebook's JSON (in place; one of
+    ``attacks.NOTEBOOK_EDITS``, named in ``attacks.toml`` with its arguments), or None.
 
     through_nbgrader: False for an attack on the checks of one graded call (what it returns, raises,
         patches or reads while called), which ``trusted.grade_answers`` shows whole: nbgrader's plugin
