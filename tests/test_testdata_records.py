@@ -108,27 +108,6 @@ MALFORMED = {
 }
 
 
-@pytest.mark.parametrize("case", MALFORMED)
-def test_a_malformed_record_is_refused_naming_the_file_and_the_record(tmp_path, case):
-    text, problem = MALFORMED[case]
-    with pytest.raises(RecordError, match=re.escape(problem)) as error:
-        load_text(tmp_path, text)
-    assert str(error.value).startswith("ps03.toml: [[wrong]] 'bad_one': ")
-
-
-def test_a_name_twice_a_record_without_a_name_and_a_bad_file_are_refused_naming_the_file(tmp_path):
-    with pytest.raises(RecordError, match=re.escape("ps03.toml: records named ['bad_one'] more than once")):
-        load_text(tmp_path, GOOD + GOOD[GOOD.index("[[wrong]]"):])
-    with pytest.raises(RecordError, match=re.escape("ps03.toml: [[wrong]] number 1: missing ['name']")):
-        load_text(tmp_path, GOOD.replace('name = "bad_one"\n', ""))
-    with pytest.raises(RecordError, match=re.escape("ps03.toml: not valid TOML")):
-        load_text(tmp_path, GOOD.replace("[[wrong]]", "[[wrong]"))
-    with pytest.raises(RecordError, match=re.escape("ps03.toml: [cells] fused: ['test_softmax_stabel'] are not")):
-        load_text(tmp_path, GOOD.replace('"test_softmax_cross_entropy_stable"]', '"test_softmax_stabel"]'))
-    with pytest.raises(RecordError, match=re.escape("ps03.toml: unknown parts ['wrongs']")):
-        load_text(tmp_path, GOOD.replace("[[wrong]]", "[[wrongs]]"))
-
-
 @pytest.mark.parametrize("record", WRONG_SUBMISSIONS + RIGHT_VARIANTS, ids=lambda w: f"{w.assignment}-{w.name}")
 def test_every_record_of_the_table_is_well_typed_and_changes_the_reference(record):
     right = record in RIGHT_VARIANTS
@@ -210,64 +189,84 @@ def test_code_made_in_python_is_named_like_the_files_code(tmp_path):
         load_attacks(tmp_path, GOOD_ATTACK, code={"libc": ""})
 
 
+# Each malformed attack: [old, new] (GOOD_ATTACK with old replaced by new) and the problem its error names.
 MALFORMED_ATTACKS = {
-    "an unknown notebook edit": (GOOD_ATTACK.replace('["edit_test_cell",', '["edit_test_cel",'),
+    "an unknown notebook edit": ('["edit_test_cell",', '["edit_test_cel",',
                                  "the first item names a notebook edit, one of ['delete_cells', 'edit_test_cell'"),
-    "too few arguments": (GOOD_ATTACK.replace('"pass", 100]', '"pass"]'),
-                          "edit_test_cell(grade_id: str, source: str, points: int) cannot take "
-                          "['test_linear_backward_dW', 'pass']"),
-    "an argument of the wrong type": (GOOD_ATTACK.replace('"pass", 100]', '"pass", "100"]'),
-                                      "points must be of type int, not '100'"),
-    "an edit of a cell the notebook lacks": (GOOD_ATTACK.replace('["edit_test_cell", "test_linear_backward_dW"',
-                                                                 '["edit_test_cell", "test_linear_backward_dw"'),
+    "too few arguments": ('"pass", 100]', '"pass"]', "edit_test_cell(grade_id: str, source: str, points: int) "
+                          "cannot take ['test_linear_backward_dW', 'pass']"),
+    "an argument of the wrong type": ('"pass", 100]', '"pass", "100"]', "points must be of type int, not '100'"),
+    "an edit of a cell the notebook lacks": ('"test_linear_backward_dW", "pass"', '"test_linear_backward_dw", "pass"',
                                              "leaves the solution notebook of ps02_linear_layers as it is"),
-    "an edit of the notebook kept from nbgrader": (
-        GOOD_ATTACK.replace("mutate =", "through_nbgrader = false\nmutate ="),
-        "an attack that edits the notebook (mutate) goes through nbgrader"),
-    "an unknown snippet": (GOOD_ATTACK.replace('{from = "libc"}', '{from = "libcc"}'),
+    "an edit of the notebook kept from nbgrader": ("mutate =", "through_nbgrader = false\nmutate =",
+                                                   "an attack that edits the notebook (mutate) goes through nbgrader"),
+    "an unknown snippet": ('{from = "libc"}', '{from = "libcc"}',
                            "answers.linear_backward[0]: from 'libcc' is not a name of [code]"),
-    "an unknown placeholder": (GOOD_ATTACK.replace("$SOLUTIONS/x", "$SOLUTION/x"),
-                               "answers.linear_backward[1]: unknown placeholders ['$SOLUTION'] "
-                               "(known: ['$COURSE', '$SOLUTIONS'])"),
-    "an unknown problem set": (GOOD_ATTACK.replace('"ps02"', '"ps10"'), "problem_set 'ps10' is not one of ['ps01'"),
-    "no problem set": (GOOD_ATTACK.replace('problem_set = "ps02"\n', ""), "missing ['problem_set']"),
-    "a reference to no record": (GOOD_ATTACK.replace("ps02:dW_transposed", "ps02:dW_transposd"),
+    "an unknown placeholder": ("$SOLUTIONS/x", "$SOLUTION/x", "answers.linear_backward[1]: unknown placeholders "
+                               "['$SOLUTION'] (known: ['$COURSE', '$SOLUTIONS'])"),
+    "an unknown problem set": ('"ps02"', '"ps10"', "problem_set 'ps10' is not one of ['ps01'"),
+    "no problem set": ('problem_set = "ps02"\n', "", "missing ['problem_set']"),
+    "a reference to no record": ("ps02:dW_transposed", "ps02:dW_transposd",
                                  "answers.linear_backward[2]: ps02.toml has no [[wrong]] 'dW_transposd'"),
-    "a reference without its problem set": (GOOD_ATTACK.replace("ps02:dW_transposed", "dW_transposed"),
+    "a reference without its problem set": ("ps02:dW_transposed", "dW_transposed",
                                             "wrong 'dW_transposed' is not <problem set>:<name>"),
-    "a reference to another function's answer": (
-        GOOD_ATTACK.replace("ps02:dW_transposed", "ps02:dense_tanh_python_loop"),
-        "ps02:dense_tanh_python_loop has no answer of linear_backward"),
-    "two starts": (GOOD_ATTACK.replace('{from = "libc"}', '{from = "libc", wrong = "ps02:dW_transposed"}'),
+    "a reference to another function's answer": ("ps02:dW_transposed", "ps02:dense_tanh_python_loop",
+                                                 "ps02:dense_tanh_python_loop has no answer of linear_backward"),
+    "two starts": ('{from = "libc"}', '{from = "libc", wrong = "ps02:dW_transposed"}',
                    "['from', 'wrong']: one start at most"),
-    "a list in the list of pieces": (GOOD_ATTACK.replace('{from = "libc"}', '["libc"]'),
+    "a list in the list of pieces": ('{from = "libc"}', '["libc"]',
                                      "a list of pieces, each literal code or the inline table of an edit"),
-    "a cell of another problem set": (GOOD_ATTACK.replace('fails = ["test_linear_backward_dW"]',
-                                                          'fails = ["test_relative_error_values"]'),
+    "a cell of another problem set": ('fails = ["test_linear_backward_dW"]', 'fails = ["test_relative_error_values"]',
                                       "['test_relative_error_values'] are not graded test cells of ps02"),
-    "an answer of another problem set": (GOOD_ATTACK.replace("linear_backward = [", "relative_error = ["),
+    "an answer of another problem set": ("linear_backward = [", "relative_error = [",
                                          "['relative_error'] are not answer cells of ps02_linear_layers"),
-    "nothing to say": (GOOD_ATTACK.replace('says = "transposed"', 'says = ""'), "an attack says what grading"),
-    "a field of a wrong submission": (GOOD_ATTACK.replace('says = "transposed"', 'says = "transposed"\nkind = "sign"'),
+    "nothing to say": ('says = "transposed"', 'says = ""', "an attack says what grading"),
+    "a field of a wrong submission": ('says = "transposed"', 'says = "transposed"\nkind = "sign"',
                                       "unknown fields ['kind']"),
 }
 
 
-@pytest.mark.parametrize("case", MALFORMED_ATTACKS)
-def test_a_malformed_attack_is_refused_naming_the_file_and_the_record(tmp_path, case):
-    text, problem = MALFORMED_ATTACKS[case]
+# Each kind of record: its malformed cases, how its file is read and how its errors start.
+KINDS = {"wrong": (MALFORMED, load_text, "ps03.toml: [[wrong]] 'bad_one': "),
+         "attack": ({case: (GOOD_ATTACK.replace(old, new), problem)
+                     for case, (old, new, problem) in MALFORMED_ATTACKS.items()},
+                    load_attacks, "attacks.toml: [[attack]] 'bad_attack': ")}
+
+
+@pytest.mark.parametrize(("kind", "case"), [(kind, case) for kind, (cases, _, _) in KINDS.items() for case in cases])
+def test_a_malformed_record_is_refused_naming_the_file_and_the_record(tmp_path, kind, case):
+    cases, read, start = KINDS[kind]
+    text, problem = cases[case]
     with pytest.raises(RecordError, match=re.escape(problem)) as error:
-        load_attacks(tmp_path, text)
-    assert str(error.value).startswith("attacks.toml: [[attack]] 'bad_attack': ")
+        read(tmp_path, text)
+    assert str(error.value).startswith(start)
 
 
-def test_an_attacks_file_with_a_group_of_no_record_or_a_problem_sets_part_is_refused(tmp_path):
-    with pytest.raises(RecordError, match=re.escape("attacks.toml: [groups] sneaky: ['nobody'] are not names of")):
-        load_attacks(tmp_path, GOOD_ATTACK.replace('["bad_attack"]', '["bad_attack", "nobody"]'))
-    with pytest.raises(RecordError, match=re.escape("attacks.toml: unknown parts ['wrong'] (known: ['attack', 'code'")):
-        load_attacks(tmp_path, GOOD_ATTACK.replace("[[attack]]", "[[wrong]]"))
-    with pytest.raises(RecordError, match=re.escape("attacks.toml: [code] libc: unknown placeholders ['$HOME']")):
-        load_attacks(tmp_path, GOOD_ATTACK.replace("libc = None", "libc = '$HOME'"))
+# Mistakes of a whole file: how it is read, its text and the start of the error.
+BAD_FILES = {
+    "a name twice": (load_text, GOOD + GOOD[GOOD.index("[[wrong]]"):],
+                     "ps03.toml: records named ['bad_one'] more than once"),
+    "a record without a name": (load_text, GOOD.replace('name = "bad_one"\n', ""),
+                                "ps03.toml: [[wrong]] number 1: missing ['name']"),
+    "not TOML": (load_text, GOOD.replace("[[wrong]]", "[[wrong]"), "ps03.toml: not valid TOML"),
+    "a group of cells the notebook lacks": (
+        load_text, GOOD.replace('"test_softmax_cross_entropy_stable"]', '"test_softmax_stabel"]'),
+        "ps03.toml: [cells] fused: ['test_softmax_stabel'] are not"),
+    "an unknown part": (load_text, GOOD.replace("[[wrong]]", "[[wrongs]]"), "ps03.toml: unknown parts ['wrongs']"),
+    "a group of no record": (load_attacks, GOOD_ATTACK.replace('["bad_attack"]', '["bad_attack", "nobody"]'),
+                             "attacks.toml: [groups] sneaky: ['nobody'] are not names of"),
+    "a problem set's part in attacks.toml": (load_attacks, GOOD_ATTACK.replace("[[attack]]", "[[wrong]]"),
+                                             "attacks.toml: unknown parts ['wrong'] (known: ['attack', 'code'"),
+    "an unknown placeholder in [code]": (load_attacks, GOOD_ATTACK.replace("libc = None", "libc = '$HOME'"),
+                                         "attacks.toml: [code] libc: unknown placeholders ['$HOME']"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_FILES)
+def test_a_malformed_file_is_refused_naming_the_file(tmp_path, case):
+    read, text, problem = BAD_FILES[case]
+    with pytest.raises(RecordError, match=re.escape(problem)):
+        read(tmp_path, text)
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: f"{a.assignment}-{a.name}")
