@@ -5,8 +5,9 @@ this package is left out of the wheel students install (pyproject.toml), and its
 read from the checkout's ``solutions/``. The wrong submissions (``WRONG``) and right variants
 (``RIGHT``) of each problem set are data, ``ps01.toml`` ... ``ps09.toml``, read by ``records.py``
 (whose docstring says how to write a record) and held by the module of the
-same name, ``ps01`` ... ``ps09``, with the sets of cells the tests use; ``attacks`` holds the
-submissions that attack the grader (Python: they edit the notebook).
+same name, ``ps01`` ... ``ps09``, with the sets of cells the tests use. The submissions that attack
+the grader are data too, ``attacks.toml``, read by the same loader and held by ``attacks``, with the
+notebook edits they name, the system-call probes and the resource attacks tests make (Python).
 """
 
 from autograder.testdata import attacks, ps01, ps02, ps03, ps04, ps05, ps06, ps07, ps08, ps09

@@ -6,6 +6,7 @@ exact set of test cells that must lose their points (all others keep theirs) and
 one TOML file per problem set (``ps01.toml`` ... ``ps09.toml``, read by ``records.py``, which
 says how they are written): where a mistake is a small change of the reference answer, the
 entry is written as that change, so the table holds the mistake and not a copy of the answer.
+The attacks on the grader (``Attack``) are read the same way from ``attacks.toml``.
 """
 
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ PS06 = "ps06_nonlinear_least_squares"
 PS07 = "ps07_word_embeddings"
 PS08 = "ps08_matrix_factorization"
 PS09 = "ps09_weighted_factorization"
+# Each problem set by the short name test-data files give it (``ps03.toml``, ``problem_set = "ps03"``).
+BY_SHORT_NAME = {assignment[:4]: assignment for assignment in (PS01, PS02, PS03, PS04, PS05, PS06, PS07, PS08, PS09)}
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,8 @@ class WrongSubmission:
 
 @dataclass(frozen=True)
 class Attack(WrongSubmission):
-    """A submission that attacks the grader; ``mutate(notebook)`` edits the notebook's JSON.
+    """A submission that attacks the grader; ``mutate(notebook)`` edits the notebook's JSON (in place; one of
+    ``attacks.NOTEBOOK_EDITS``, named in ``attacks.toml`` with its arguments), or None.
 
     through_nbgrader: False for an attack on the checks of one graded call (what it returns, raises,
         patches or reads while called), which ``trusted.grade_answers`` shows whole: nbgrader's plugin
