@@ -1,6 +1,6 @@
 """Feedback on hidden cases reveals neither their inputs nor the values expected on them.
 
-Each attack of ``submissions.HIDDEN_INPUT_ATTACKS`` (and one that prints its
+Each attack of ``autograder.testdata.HIDDEN_INPUT_ATTACKS`` (and one that prints its
 inputs) is graded through ``trusted.grade_answers`` while every array that
 crosses to the student's worker, every array it returns and every expected
 value a check compares with are recorded; no entry of any of them, written
