@@ -6,10 +6,13 @@ The fixtures are session-wide (conftest.py imports them), so tests/test_batch.py
 tests/test_report.py share one grading of each copy.
 """
 
+import atexit
+import functools
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,6 +39,24 @@ def batch_submissions(release, reference):
     return notebooks_by_student
 
 
+@functools.cache
+def _released(assignment):
+    """A course folder with ``assignment`` released, made once per test process (nbgrader takes 5 s to start)."""
+    folder = Path(tempfile.mkdtemp(prefix="mcdl-released-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    shutil.copytree(ROOT / "solutions" / assignment, folder / "solutions" / assignment)
+    shutil.copy(ROOT / "nbgrader_config.py", folder)
+    course.run_nbgrader(folder, "generate_assignment", assignment, "--force")
+    return folder
+
+
+def released_course(folder, assignment=PS01):
+    """Make ``folder`` a scratch course with ``assignment`` released as `nbgrader generate_assignment`
+    leaves it (solutions/, exercises/, the gradebook, nbgrader_config.py); return the release notebook."""
+    shutil.copytree(_released(assignment), folder, dirs_exist_ok=True)
+    return notebooks.load(folder / "exercises" / assignment / f"{assignment}.ipynb")
+
+
 def mcdl(course_dir, *args, check=True, **options):
     """Run the installed `mcdl` command in ``course_dir``."""
     command = [str(Path(sys.executable).parent / "mcdl"), *args]
@@ -56,10 +77,7 @@ def free_port():
 def template_course(tmp_path_factory):
     """A scratch course with ps01 released and the batch submitted (not graded)."""
     folder = tmp_path_factory.mktemp("batch-template")
-    shutil.copytree(ROOT / "solutions" / PS01, folder / "solutions" / PS01)
-    shutil.copy(ROOT / "nbgrader_config.py", folder)
-    course.run_nbgrader(folder, "generate_assignment", PS01, "--force")
-    release = notebooks.load(folder / "exercises" / PS01 / f"{PS01}.ipynb")
+    release = released_course(folder)
     for student, notebook in batch_submissions(release, reference_answers(PS01)).items():
         submit(folder, student, PS01, notebook)
     return folder

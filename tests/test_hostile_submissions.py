@@ -23,8 +23,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from batch_courses import mcdl
-from conftest import ROOT, TEST_SECRET
+from batch_courses import mcdl, released_course
+from conftest import TEST_SECRET
 from test_pipeline import cell_scores
 
 from autograder import course, notebooks
@@ -42,12 +42,10 @@ CONTROLS = ["control_right_0", "control_right_1", "control_wrong", "control_blan
 
 
 def scratch_course(folder):
-    shutil.copytree(ROOT / "solutions" / PS01, folder / "solutions" / PS01)
-    shutil.copy(ROOT / "nbgrader_config.py", folder)
-    course.run_nbgrader(folder, "generate_assignment", PS01, "--force")
+    release = released_course(folder)
     (folder / ".mcdl_secret").write_text(TEST_SECRET, encoding="utf-8")
     (folder / "canary.txt").write_text(CANARY, encoding="utf-8")
-    return notebooks.load(folder / "exercises" / PS01 / NOTEBOOK)
+    return release
 
 
 def right(release):

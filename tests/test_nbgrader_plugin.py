@@ -8,6 +8,7 @@ import shutil
 
 import nbformat
 import pytest
+from batch_courses import released_course
 from conftest import ROOT, source_path
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets.config import Config
@@ -25,9 +26,7 @@ STUDENT = "someone"
 def released(tmp_path_factory):
     """A scratch course with ps01 released (its gradebook knows the cells) and a submission folder."""
     folder = tmp_path_factory.mktemp("plugin") / "course"
-    shutil.copytree(ROOT / "solutions" / PS01, folder / "solutions" / PS01)
-    shutil.copy(ROOT / "nbgrader_config.py", folder)
-    course.run_nbgrader(folder, "generate_assignment", PS01, "--force")
+    released_course(folder, PS01)
     return folder
 
 
