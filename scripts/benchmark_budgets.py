@@ -41,15 +41,14 @@ from autograder.notebooks import answer_cells, answer_namespace
 from autograder.notebooks import load as load_notebook
 from autograder.sandbox.remote import Sandbox
 from autograder.secret import find_secret
-from autograder.testdata import RIGHT_VARIANTS, WRONG_SUBMISSIONS
+from autograder.testdata import named
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def submission_code(name):
     """The code of one of the test suite's wrong submissions or right variants (autograder/testdata/)."""
-    (answers,) = [w.answers for w in WRONG_SUBMISSIONS + RIGHT_VARIANTS if w.name == name]
-    (code,) = answers.values()
+    (code,) = named(name).answers.values()
     return code
 
 

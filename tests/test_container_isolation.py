@@ -19,7 +19,7 @@ from conftest import ROOT, representative_wrong_submissions
 
 from autograder import course
 from autograder.assignments import core_kernels
-from autograder.testdata import RIGHT_VARIANTS, WRONG_SUBMISSIONS
+from autograder.testdata import RIGHT_VARIANTS, named
 
 WRONG_TESTS = "tests/test_wrong_submissions.py"
 UNDER_DOCKER_SECCOMP = [sys.executable, str(ROOT / "tests" / "tools" / "docker_seccomp.py")]
@@ -90,7 +90,7 @@ def loops_counted_first():
     for assignment, kernel in core_kernels():
         for _, name, breaks in kernel.versions:
             if "loop" in breaks:
-                first.setdefault(assignment, next(w for w in WRONG_SUBMISSIONS if w.name == name))
+                first.setdefault(assignment, named(name))
     return list(first.values())
 
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import ROOT, graded_cells, release_path, run_test_cells, source_path
 
 from autograder import cli, notebooks
-from autograder.testdata import WRONG_SUBMISSIONS
+from autograder.testdata import named
 
 # The light install has NumPy and threadpoolctl only: the grading tools cannot be imported.
 LIGHT_INSTALL = """
@@ -89,7 +89,7 @@ CHOSEN = ["forward_difference", "relative_error_zero_division", "db_mean_instead
 
 @pytest.mark.parametrize("name", CHOSEN)
 def test_a_wrong_submission_fails_the_cells_its_visible_tests_catch(name, tmp_path, capsys):
-    submission = next(s for s in WRONG_SUBMISSIONS if s.name == name)
+    submission = named(name)
     visible, _ = run_test_cells(submission.assignment, submission.answers, visible_only=True)
     failing = {grade_id for grade_id, failure in visible.items() if failure is not None}
     assert failing and failing <= submission.fails  # the table's cells, found by its visible tests

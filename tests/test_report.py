@@ -13,7 +13,7 @@ from test_pipeline import cell_scores
 
 from autograder import course, notebooks, report
 from autograder.results import SubmissionResult, Verdict, read_results, write_result
-from autograder.testdata import WRONG_SUBMISSIONS
+from autograder.testdata import named
 from autograder.testdata.filling import reference_answers
 from autograder.trusted import grade_answers
 
@@ -74,7 +74,7 @@ def test_mistakes_are_counted_across_the_class(local_course, class_report):
     assert mistakes["inputs modified in place"] == sum("modified its input" in m for m in messages) > 0
     known = {label: n for label, n in mistakes.items() if label.startswith("known mistake: ")}
     assert sum(known.values()) == sum("it looks like" in m for m in messages) > 0
-    forward = [w for w in WRONG_SUBMISSIONS if w.name == "forward_difference"][0]
+    forward = named("forward_difference")
     assert any(forward.says in label for label in known)
     body = re.search(r"<table id='mistakes'>(.*?)</table>", class_report, re.S).group(1)
     examples = re.findall(r"<tr data-mistake=.*?<td>([^<]*)</td></tr>", body)
@@ -126,7 +126,7 @@ def test_budget_checks_record_their_measurement_and_limit():
     source = notebooks.load(ROOT / "solutions" / PS02 / f"{PS02}.ipynb")
     reference = notebooks.answer_cells(source)
     answers = reference_answers(PS02)
-    unfused = [w for w in WRONG_SUBMISSIONS if w.name == "dense_tanh_unfused"][0]
+    unfused = named("dense_tanh_unfused")
     test = "test_dense_tanh_backward_memory_budget"
     right, _ = grade_answers(PS02, answers, [test], reference, secret=TEST_SECRET)
     wrong, _ = grade_answers(PS02, {**answers, **unfused.answers}, [test], reference, secret=TEST_SECRET)

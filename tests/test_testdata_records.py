@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from autograder import kinds
+from autograder import kinds, testdata
 from autograder.testdata import (
     ATTACKS,
     HIDDEN_INPUT_ATTACKS,
@@ -296,3 +296,10 @@ def test_attack_names_are_unique_and_the_hidden_input_attacks_are_among_them():
     assert len(names) == len(set(names))
     assert HIDDEN_INPUT_ATTACKS and all(any(a is b for b in ATTACKS) for a in HIDDEN_INPUT_ATTACKS)
     assert not any(a.through_nbgrader for a in HIDDEN_INPUT_ATTACKS)
+
+
+def test_every_record_is_found_by_its_name_and_an_unknown_name_is_refused():
+    records = testdata.WRONG_SUBMISSIONS + testdata.RIGHT_VARIANTS + testdata.ATTACKS
+    assert all(testdata.named(record.name) is record for record in records)
+    with pytest.raises(KeyError, match="no submission named 'dW_transposd'"):
+        testdata.named("dW_transposd")

@@ -39,6 +39,18 @@ WRONG_SUBMISSIONS = [wrong for module in PROBLEM_SETS for wrong in module.WRONG]
 RIGHT_VARIANTS = [right for module in PROBLEM_SETS for right in getattr(module, "RIGHT", [])]
 
 
+_BY_NAME = {record.name: record for record in WRONG_SUBMISSIONS + RIGHT_VARIANTS + ATTACKS}
+assert len(_BY_NAME) == len(WRONG_SUBMISSIONS) + len(RIGHT_VARIANTS) + len(ATTACKS), "a name used twice"
+
+
+def named(name):
+    """The wrong submission, right variant or attack called ``name`` (names are unique across them)."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"autograder/testdata has no submission named {name!r}") from None
+
+
 def by_assignment(assignment):
     """The wrong submissions of one problem set (its folder name, e.g. ``ps03_softmax_cross_entropy``)."""
     return [w for w in WRONG_SUBMISSIONS if w.assignment == assignment]
@@ -52,5 +64,5 @@ def attacks_on(assignment):
 __all__ = [
     "ATTACKS", "HIDDEN_INPUT_ATTACKS", "PS01", "PS02", "PS03", "PS04", "PS05", "PS06", "PS07", "PS08", "PS09",
     "RIGHT_VARIANTS", "SOLUTIONS", "SYSTEM_CALL_PROBES", "WRONG_SUBMISSIONS", "Attack", "WrongSubmission",
-    "attacks", "attacks_on", "by_assignment", "claims_a_huge_reply", "returns_a_gigabyte", "sleeping",
+    "attacks", "attacks_on", "by_assignment", "named", "claims_a_huge_reply", "returns_a_gigabyte", "sleeping",
 ]
