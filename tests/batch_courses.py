@@ -1,4 +1,4 @@
-"""The course that `mcdl grade` is tested on: one batch of 20 ps01 submissions (right, blank and
+"""The course that `mcdl grade` is tested on: one batch of 12 ps01 submissions (right, blank and
 wrong ones) in a scratch course, and copies of it graded by serial `nbgrader autograde`, by
 `mcdl grade --workers 2` and on a real Dask cluster.
 
@@ -20,20 +20,26 @@ import pytest
 from conftest import ROOT
 
 from autograder import course, notebooks
-from autograder.testdata import by_assignment
+from autograder.testdata import named
 from autograder.testdata.filling import filled, reference_answers, submit
 
 PS01 = "ps01_gradient_checking"
-WRONG = by_assignment(PS01)[:7]  # the batch's figures (20 students) count these 7
+RIGHT_COUNT, BLANK_COUNT = 4, 2
+# A mistake of each kind the class report's figures are checked on: known, inputs changed, warnings, sign.
+WRONG = [named(name) for name in ("forward_difference", "perturbs_x_in_place", "relative_error_zero_division",
+                                  "least_squares_sign")]
+AGAIN = WRONG[:2]  # submitted twice: a mistake two students make
+BATCH_SIZE = RIGHT_COUNT + BLANK_COUNT + len(WRONG) + len(AGAIN)
 BROKEN = "zz_broken_upload"  # not a notebook: its grading fails, the others go on
 LATE = "zz_late_student"  # submitted after the batch was graded
 
 
 def batch_submissions(release, reference):
-    """{student: notebook}: 7 right, 3 blank, the first 7 wrong submissions of ps01 and 3 of them again (20)."""
-    notebooks_by_student = {f"right_{i:02d}": filled(release, reference) for i in range(7)}
-    notebooks_by_student.update({f"blank_{i:02d}": release for i in range(3)})
-    for copy, wrongs in (("a", WRONG), ("b", WRONG[:3])):
+    """{student: notebook}: right ones, blank ones, the first wrong submissions of ps01 and some of them
+    again (``BATCH_SIZE`` in all)."""
+    notebooks_by_student = {f"right_{i:02d}": filled(release, reference) for i in range(RIGHT_COUNT)}
+    notebooks_by_student.update({f"blank_{i:02d}": release for i in range(BLANK_COUNT)})
+    for copy, wrongs in (("a", WRONG), ("b", AGAIN)):
         for wrong in wrongs:
             notebooks_by_student[f"{wrong.name}_{copy}"] = filled(release, {**reference, **wrong.answers})
     return notebooks_by_student

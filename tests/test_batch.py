@@ -1,6 +1,6 @@
 """`mcdl grade` against serial `nbgrader autograde`, locally and on a real Dask cluster.
 
-One batch of 20 ps01 submissions (right, blank and wrong ones) is graded three
+One batch of 12 ps01 submissions (right, blank and wrong ones) is graded three
 ways in three copies of one scratch course: `nbgrader autograde`, `mcdl grade
 --workers 2`, and `mcdl grade --scheduler` against a `dask scheduler` with two
 `dask worker` processes on 127.0.0.1. Every cell must get the same score each
@@ -19,7 +19,20 @@ import time
 from pathlib import Path
 
 import pytest
-from batch_courses import BROKEN, LATE, LOCAL_RUN, PS01, WRONG, copy_of, mcdl, students_of
+from batch_courses import (
+    AGAIN,
+    BATCH_SIZE,
+    BLANK_COUNT,
+    BROKEN,
+    LATE,
+    LOCAL_RUN,
+    PS01,
+    RIGHT_COUNT,
+    WRONG,
+    copy_of,
+    mcdl,
+    students_of,
+)
 from test_pipeline import cell_scores
 
 from autograder import batch, course
@@ -32,12 +45,12 @@ def all_scores(folder, students):
 
 def test_the_batch_has_right_blank_and_wrong_submissions(serial_course):
     students = students_of(serial_course)
-    assert len(students) >= 20
+    assert len(students) == BATCH_SIZE
     totals = {s: sum(score for score, _ in cells.values()) for s, cells in all_scores(serial_course, students).items()}
     maximum = max(totals.values())
-    assert sum(t == maximum for t in totals.values()) == 7
-    assert sum(t == 0 for t in totals.values()) == 3
-    assert sum(0 < t < maximum for t in totals.values()) == len(WRONG) + 3
+    assert sum(t == maximum for t in totals.values()) == RIGHT_COUNT
+    assert sum(t == 0 for t in totals.values()) == BLANK_COUNT
+    assert sum(0 < t < maximum for t in totals.values()) == len(WRONG) + len(AGAIN)
 
 
 def test_local_workers_give_the_scores_of_serial_nbgrader(serial_course, local_course):
@@ -71,9 +84,10 @@ def test_a_broken_submission_fails_alone_and_is_named(local_course):
     assert run.returncode == 0  # a student's garbage is that student's result, not a failure of the run
     summary = run.stdout
     assert f"NOT GRADED {BROKEN}: not graded: {PS01}.ipynb is not a notebook" in summary
-    assert "20 graded, 0 failed, 1 not graded" in summary
+    assert f"{BATCH_SIZE} graded, 0 failed, 1 not graded" in summary
     assert "Slowest:" in summary
-    assert "left" in run.stderr and "/20" in run.stderr  # progress: count, rate, time left; the upload refused first
+    # Progress: count, rate, time left; the upload refused first.
+    assert "left" in run.stderr and f"/{BATCH_SIZE}" in run.stderr
     results = read_results(local_course, PS01)
     assert results[BROKEN].status == "rejected" and results[BROKEN].error
     assert not (local_course / "autograded" / BROKEN).exists()

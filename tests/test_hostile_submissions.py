@@ -405,7 +405,7 @@ def test_two_runs_at_once_grade_everyone_once(tmp_path):
     template.mkdir()
     submit_controls(template, scratch_course(template))
     command = [str(Path(sys.executable).parent / "mcdl"), "grade", PS01, "--workers", "1"]
-    for round_ in range(3):
+    for round_ in range(2):  # the race twice: which one waits is up to the scheduler
         folder = tmp_path / f"round{round_}"
         shutil.copytree(template, folder)
         runs = [subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

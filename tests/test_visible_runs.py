@@ -1,12 +1,15 @@
 """A student's visible run and grading run the code the same way.
 
-Every submission of the table (and the solution) is checked on the visible
-cases twice (a submission on the checks whose function it replaces or reaches; the others run the
-solution's code, which the solution's run checks): with its functions as plain local functions, as in a student's
-own kernel, and with the same functions in the grading sandbox. Each check
-must give the same verdict both ways, and the same message wherever the
-message does not carry a measurement (memory and time differ between a
-process of one's own and a sandbox worker by their nature, not their verdict).
+The solution, and wrong submissions of the table, are checked on the visible cases twice (a
+submission on the checks whose function it replaces or reaches; the others run the solution's
+code, which the solution's run checks): with its functions as plain local functions, as in a
+student's own kernel, and with the same functions in the grading sandbox. Each check must give the
+same verdict both ways, and the same message wherever the message does not carry a measurement
+(memory and time differ between a process of one's own and a sandbox worker by their nature, not
+their verdict). The submissions compared: per problem set, ones that together fail every check the
+table fails there, and every one whose failure crosses back from the worker as more than values (an
+exception, warnings, arguments changed in place); tests/test_visible_estimates.py compares every slow
+version's estimates in both places. The whole table: ``pytest -m exhaustive``.
 """
 
 import inspect
@@ -14,7 +17,7 @@ import linecache
 import re
 
 import pytest
-from conftest import ASSIGNMENTS, graded_cells, source_path
+from conftest import ASSIGNMENTS, graded_cells, representative_wrong_submissions, source_path
 
 from autograder import notebooks
 from autograder.assignments import function_of, using_secret
@@ -79,9 +82,26 @@ def visible_verdicts(assignment, replacements=None):
 MEASURED = re.compile(r"budget")
 
 
-@pytest.mark.parametrize("wrong", [None, *WRONG_SUBMISSIONS],
-                         ids=lambda w: "solution" if w is None else f"{w.assignment}-{w.name}")
-def test_visible_checks_give_the_same_verdict_locally_and_in_the_sandbox(wrong, capsys):
+# What crosses back from a worker as more than values: an exception, warnings, arguments changed in place.
+CROSSES_AS_STATE = {"raised", "warnings", "inputs_modified"}
+COMPARED = [*representative_wrong_submissions(),
+            *(w for w in WRONG_SUBMISSIONS if w.kind in CROSSES_AS_STATE)]
+COMPARED = [w for w in WRONG_SUBMISSIONS if w in COMPARED]  # table order, each once
+ID = lambda w: "solution" if w is None else f"{w.assignment}-{w.name}"  # noqa: E731
+
+
+@pytest.mark.parametrize("wrong", [None, *COMPARED], ids=ID)
+def test_visible_checks_give_the_same_verdict_locally_and_in_the_sandbox(wrong):
+    compare_locally_and_in_the_sandbox(wrong)
+
+
+@pytest.mark.exhaustive
+@pytest.mark.parametrize("wrong", [w for w in WRONG_SUBMISSIONS if w not in COMPARED], ids=ID)
+def test_every_other_wrong_submission_gives_the_same_verdict_locally_and_in_the_sandbox(wrong):
+    compare_locally_and_in_the_sandbox(wrong)
+
+
+def compare_locally_and_in_the_sandbox(wrong):
     assignments = ASSIGNMENTS if wrong is None else [wrong.assignment]
     for assignment in assignments:
         results = visible_verdicts(assignment, wrong.answers if wrong else None)

@@ -48,7 +48,9 @@ def test_attack_loses_exactly_its_cells(attack):
                                                             limits=ATTACK_LIMITS))
 
 
-ATTACK_LIMITS = {"call_seconds": 10.0}
+# An attack's endless loops need only reach the limit; its other calls end far sooner (the slowest
+# attack's whole grading took 2.7 s on two busy cores: its slow kernel is told by the loop rule).
+ATTACK_LIMITS = {"call_seconds": 5.0}
 
 
 @pytest.mark.exhaustive
