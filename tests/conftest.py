@@ -176,6 +176,14 @@ def book_site(tmp_path_factory):
     return out / "_build" / "html"
 
 
+def measured(cell):
+    """What a failing cell (its test id) shows of the worker that ran the student's code: a measurement
+    (memory, time and the loop rule's counts, arguments changed in place, warnings), or values that
+    crossed back. A kind for ``representative_wrong_submissions``."""
+    return next((kind for kind in ("memory_budget", "time_budget", "inputs_unchanged", "stable") if kind in cell),
+                "values")
+
+
 def representative_wrong_submissions(kind_of=None):
     """Per problem set, the fewest wrong submissions of autograder/testdata/ that together fail every
     test cell the table fails there (greedy: the one failing most cells not yet covered first, ties in

@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, representative_wrong_submissions
+from conftest import ROOT, measured, representative_wrong_submissions
 
 from autograder import course
 from autograder.assignments import core_kernels
@@ -74,13 +74,6 @@ def wrong_submission_tests_in_container_mode(selection, at_least):
 @pytest.mark.slow
 def test_container_mode_gives_the_verdicts_of_bubblewrap_on_every_attack():
     wrong_submission_tests_in_container_mode("trusted_check or attack_loses", at_least=9 + 27)
-
-
-def measured(cell):
-    """What a failing cell shows of its worker: a measurement (memory, time and the loop rule's counts,
-    arguments changed in place, warnings), or values that crossed back."""
-    return next((kind for kind in ("memory_budget", "time_budget", "inputs_unchanged", "stable") if kind in cell),
-                "values")
 
 
 def loops_counted_first():

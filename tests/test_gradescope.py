@@ -6,12 +6,15 @@ run_autograder, which must write /autograder/results/results.json. Here the
 zip is unpacked into a temporary folder and run_autograder's command runs there,
 with this environment's Python standing in for the one setup.sh installs, under
 the Docker-like seccomp filter (no user namespaces), for a correct, a wrong, an
-attacking and a garbage submission and more; each notebook must lose exactly
+attacking and a renamed notebook; uploads refused before any grading (not a
+notebook, another problem set's, two notebooks, none) go through the same
+function in this process. Each notebook must lose exactly
 the cells its entry of autograder/testdata/ declares, as under `mcdl grade`
 (tests/test_pipeline.py and tests/test_wrong_submissions.py check the table's
 entries there).
 """
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -23,11 +26,11 @@ from batch_courses import mcdl
 from conftest import ROOT, graded_cells
 from test_hostile_submissions import NOTEBOOK, PS01, WRONG, right, scratch_course
 
-from autograder import course
+from autograder import course, gradescope
 from autograder.testdata import ATTACKS
 from autograder.testdata.filling import filled, reference_answers
 
-pytestmark = pytest.mark.slow  # a course, its zip and eight gradings under the filter
+pytestmark = pytest.mark.slow  # a course, its zip and four gradings under the filter
 
 UNDER_DOCKER_SECCOMP = [sys.executable, str(ROOT / "tests" / "tools" / "docker_seccomp.py")]
 ATTACK = next(a for a in ATTACKS if a.assignment == PS01)
@@ -69,23 +72,31 @@ def graded(tmp_path_factory):
                           NOTEBOOK.replace(".ipynb", "_b.ipynb"): texts["wrong"]},
         "nothing": {"notes.txt": "hello"},
     }
-    uploads = {name: {NOTEBOOK: text} for name, text in texts.items()} | others
     results = {}
-    for name, files in uploads.items():
-        submission = autograder / "submission"
-        shutil.rmtree(submission, ignore_errors=True)
-        shutil.rmtree(autograder / "results", ignore_errors=True)
-        submission.mkdir()
-        for filename, text in files.items():
-            (submission / filename).write_text(text, encoding="utf-8")
-        command = [sys.executable, "-m", "autograder.gradescope", "run", "--root", str(autograder)]
-        env = {**course.tool_environment(), "MCDL_ISOLATION": "container"}
-        env.pop("MCDL_COURSE_SECRET", None)  # the zip's own secret file must do
-        done = subprocess.run([*UNDER_DOCKER_SECCOMP, *command], cwd=autograder / "source" / "course", env=env,
-                              capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stderr[-3000:]
+    for name, files in ({name: {NOTEBOOK: text} for name, text in texts.items()} | others).items():
+        upload(autograder, files)
+        if name in texts:  # graded: as run_autograder runs, under the filter
+            command = [sys.executable, "-m", "autograder.gradescope", "run", "--root", str(autograder)]
+            env = {**course.tool_environment(), "MCDL_ISOLATION": "container"}
+            env.pop("MCDL_COURSE_SECRET", None)  # the zip's own secret file must do
+            done = subprocess.run([*UNDER_DOCKER_SECCOMP, *command], cwd=autograder / "source" / "course",
+                                  env=env, capture_output=True, text=True, timeout=600)
+            assert done.returncode == 0, done.stderr[-3000:]
+        else:  # refused before any grading: the same function, in this process
+            with contextlib.chdir(autograder / "source" / "course"):
+                gradescope.run(autograder)
         results[name] = json.loads((autograder / "results" / "results.json").read_text(encoding="utf-8"))
     return {"course": folder, "results": results, "modes": modes, "source": autograder / "source"}
+
+
+def upload(autograder, files):
+    """Lay ``files`` ({name: text}) out as Gradescope does a student's upload, with no results yet."""
+    submission = autograder / "submission"
+    shutil.rmtree(submission, ignore_errors=True)
+    shutil.rmtree(autograder / "results", ignore_errors=True)
+    submission.mkdir()
+    for filename, text in files.items():
+        (submission / filename).write_text(text, encoding="utf-8")
 
 
 def test_the_zip_has_gradescopes_layout(graded):
