@@ -55,3 +55,21 @@ def test_mcdl_release_acts_on_the_course_folder_it_runs_in(tmp_path):
     assert (tmp_path / "exercises" / assignment / f"{assignment}.ipynb").is_file()
     assert notebooks.differing_notebooks(tmp_path / "exercises" / assignment, ROOT / "exercises" / assignment) == []
     assert release_path(assignment).stat().st_mtime_ns == installed
+
+
+def test_a_release_of_every_problem_set_is_one_nbgrader_run_and_of_some_one_run_each(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(course, "run_nbgrader", lambda root, *args: calls.append(args))
+    (tmp_path / "nbgrader_config.py").write_text("")
+    for assignment in ("ps01_a", "ps02_b"):
+        (tmp_path / "solutions" / assignment).mkdir(parents=True)
+        (tmp_path / "solutions" / assignment / f"{assignment}.ipynb").write_text("{}")
+    course.generate_release(tmp_path)
+    assert calls == [("generate_assignment", "*", "--force")]
+    calls.clear()
+    course.generate_release(tmp_path, ["ps02_b"])
+    assert calls == [("generate_assignment", "ps02_b", "--force")]
+    calls.clear()
+    (tmp_path / "solutions" / "notes").mkdir()  # not a problem set: "*" would match it too
+    course.generate_release(tmp_path)
+    assert calls == [("generate_assignment", "ps01_a", "--force"), ("generate_assignment", "ps02_b", "--force")]
