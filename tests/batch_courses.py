@@ -63,6 +63,29 @@ def released_course(folder, assignment=PS01):
     return notebooks.load(folder / "exercises" / assignment / f"{assignment}.ipynb")
 
 
+def course_with(folder, attackers, size):
+    """``folder`` made a course with ps01 released, ``size`` - len(attackers) right submissions
+    (right_00, ...) and the attackers' ({student: answers replacing the reference's})."""
+    release = released_course(folder)
+    reference = reference_answers(PS01)
+    for index in range(size - len(attackers)):
+        submit(folder, f"right_{index:02d}", PS01, filled(release, reference))
+    for student, answers in attackers.items():
+        submit(folder, student, PS01, filled(release, {**reference, **answers}))
+    return folder
+
+
+def right_scores_in_full(folder):
+    """The course's results ({student: SubmissionResult}), once every right_* submission is seen at full marks."""
+    from autograder.results import read_results
+
+    results = read_results(folder, PS01)
+    right = [s for s in results if s.startswith("right_")]
+    assert right and all(results[s].score == results[s].max_score for s in right)
+    assert len(right) == len(list((folder / "submitted").glob("right_*")))
+    return results
+
+
 def mcdl(course_dir, *args, check=True, **options):
     """Run the installed `mcdl` command in ``course_dir``."""
     command = [str(Path(sys.executable).parent / "mcdl"), *args]
