@@ -35,8 +35,8 @@ LATE = "zz_late_student"  # submitted after the batch was graded
 
 
 def batch_submissions(release, reference):
-    """{student: notebook}: right ones, blank ones, the first wrong submissions of ps01 and some of them
-    again (``BATCH_SIZE`` in all)."""
+    """{student: notebook}: right ones, blank ones, each of ``WRONG`` and those of ``AGAIN`` once more
+    (``BATCH_SIZE`` in all)."""
     notebooks_by_student = {f"right_{i:02d}": filled(release, reference) for i in range(RIGHT_COUNT)}
     notebooks_by_student.update({f"blank_{i:02d}": release for i in range(BLANK_COUNT)})
     for copy, wrongs in (("a", WRONG), ("b", AGAIN)):

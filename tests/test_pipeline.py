@@ -17,10 +17,10 @@ verdict becomes that cell's score.
 
 import html
 import re
-import shutil
 from pathlib import Path
 
 import pytest
+from batch_courses import released_course
 from conftest import ASSIGNMENTS, ROOT, graded_cells
 
 from autograder import course, notebooks
@@ -42,12 +42,9 @@ def through_nbgrader(assignment):
 
 def grade_assignment(course_dir, assignment):
     """Release one assignment in its own scratch course, submit, grade, regrade."""
-    shutil.copytree(ROOT / "solutions" / assignment, course_dir / "solutions" / assignment)
-    shutil.copy(ROOT / "nbgrader_config.py", course_dir)
+    release = released_course(course_dir, assignment)
     with open(course_dir / "nbgrader_config.py", "a") as config:
         config.write("\nc.TrustedGrading.call_timeout = 10.0  # endless loops need not take 30 s here\n")
-    course.run_nbgrader(course_dir, "generate_assignment", assignment, "--force")
-    release = notebooks.load(course_dir / "exercises" / assignment / f"{assignment}.ipynb")
     reference = reference_answers(assignment)
     submit(course_dir, "solution", assignment, filled(release, reference))
     submit(course_dir, "release", assignment, release)
